@@ -1,0 +1,194 @@
+#include "engine/config.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+namespace parley::engine {
+
+namespace {
+
+constexpr ConfigKey kKeys[] = {
+    {"min_stability_threshold", "MIN_STABILITY_THRESHOLD", KeyType::kNumber, 0.70, 0.95, nullptr,
+     "", "a partial whose stability score is at least this is committed"},
+    {"max_buffer_timeout", "MAX_BUFFER_TIMEOUT", KeyType::kNumber, 2, 10, nullptr, "s",
+     "committed text older than this is forwarded"},
+    {"pause_threshold", "PAUSE_THRESHOLD", KeyType::kNumber, 0.2, 10, nullptr, "s",
+     "an audio gap this long ends a sentence (sentence policy)"},
+    {"orphan_timeout", "ORPHAN_TIMEOUT", KeyType::kNumber, 1, 300, nullptr, "s",
+     "a result with unforwarded words and no update this long is flushed"},
+    {"max_rate_per_second", "MAX_RATE_PER_SECOND", KeyType::kInteger, 1, 100, nullptr, "1/s",
+     "partial segments per session per second; extra updates are coalesced"},
+    {"dedup_cache_ttl", "DEDUP_CACHE_TTL", KeyType::kNumber, 0, 300, nullptr, "s",
+     "a segment repeating one forwarded this recently is suppressed (0 disables)"},
+    {"stability_fallback", "STABILITY_FALLBACK", KeyType::kEnum, 0, 0, "timeout|local_agreement",
+     "", "how words are committed when the recognizer gives no stability signal"},
+    {"forward_policy", "FORWARD_POLICY", KeyType::kEnum, 0, 0, "sentence|phrase", "",
+     "sentence: the runbook's boundaries; phrase: also short phrases"},
+    {"stability_timeout", "STABILITY_TIMEOUT", KeyType::kNumber, 0.5, 10, nullptr, "s",
+     "timeout fallback: a word unchanged this long is committed"},
+    {"local_agreement_n", "LOCAL_AGREEMENT_N", KeyType::kInteger, 2, 5, nullptr, "",
+     "local_agreement fallback: hypotheses that must agree on a prefix"},
+    {"phrase_max_words", "PHRASE_MAX_WORDS", KeyType::kInteger, 1, 50, nullptr, "words",
+     "phrase policy: forward once this many committed words wait"},
+    {"phrase_gap", "PHRASE_GAP", KeyType::kNumber, 0.05, 2, nullptr, "s",
+     "phrase policy: an audio gap this long ends a phrase"},
+    {"phrase_max_wait", "PHRASE_MAX_WAIT", KeyType::kNumber, 0, 10, nullptr, "s",
+     "phrase policy: longest a committed word waits for a boundary"},
+    {"health_timeout", "RECOGNIZER_HEALTH_TIMEOUT", KeyType::kNumber, 1, 120, nullptr, "s",
+     "audio arriving without recognizer events this long triggers final-only fallback"},
+    {"max_buffered_words", "MAX_BUFFERED_WORDS", KeyType::kInteger, 10, 10000, nullptr, "words",
+     "buffered words per session before the oldest are forwarded (overflow)"},
+    {"dedup_cache_size", "DEDUP_CACHE_SIZE", KeyType::kInteger, 1, 4096, nullptr, "entries",
+     "recent segments remembered for duplicate detection"},
+};
+
+double* numberField(EngineConfig& c, std::string_view key) {
+  if (key == "min_stability_threshold") return &c.min_stability_threshold;
+  if (key == "max_buffer_timeout") return &c.max_buffer_timeout;
+  if (key == "pause_threshold") return &c.pause_threshold;
+  if (key == "orphan_timeout") return &c.orphan_timeout;
+  if (key == "dedup_cache_ttl") return &c.dedup_cache_ttl;
+  if (key == "stability_timeout") return &c.stability_timeout;
+  if (key == "phrase_gap") return &c.phrase_gap;
+  if (key == "phrase_max_wait") return &c.phrase_max_wait;
+  if (key == "health_timeout") return &c.health_timeout;
+  return nullptr;
+}
+
+int* intField(EngineConfig& c, std::string_view key) {
+  if (key == "max_rate_per_second") return &c.max_rate_per_second;
+  if (key == "local_agreement_n") return &c.local_agreement_n;
+  if (key == "phrase_max_words") return &c.phrase_max_words;
+  if (key == "max_buffered_words") return &c.max_buffered_words;
+  if (key == "dedup_cache_size") return &c.dedup_cache_size;
+  return nullptr;
+}
+
+std::string fmt(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+}  // namespace
+
+const char* stabilityFallbackName(StabilityFallback f) {
+  return f == StabilityFallback::kTimeout ? "timeout" : "local_agreement";
+}
+const char* forwardPolicyName(ForwardPolicy p) {
+  return p == ForwardPolicy::kSentence ? "sentence" : "phrase";
+}
+const char* modeName(Mode m) { return m == Mode::kPartial ? "partial" : "final-only"; }
+
+core::Result<Mode> parseMode(std::string_view text) {
+  if (text == "partial") return Mode::kPartial;
+  if (text == "final-only" || text == "final_only") return Mode::kFinalOnly;
+  return core::Error::invalid("mode must be partial or final-only (got '" + std::string(text) +
+                              "')");
+}
+
+std::span<const ConfigKey> configKeys() { return kKeys; }
+
+const ConfigKey* findConfigKey(std::string_view name) {
+  for (const auto& k : kKeys) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
+}
+
+std::string describeRange(const ConfigKey& key) {
+  switch (key.type) {
+    case KeyType::kEnum: {
+      std::string choices = key.choices;
+      for (auto& c : choices) {
+        if (c == '|') c = ',';
+      }
+      return std::string(key.name) + " must be one of {" + choices + "}";
+    }
+    case KeyType::kInteger:
+      return std::string(key.name) + " must be an integer in [" + fmt(key.min) + ", " +
+             fmt(key.max) + "]";
+    case KeyType::kNumber:
+      break;
+  }
+  return std::string(key.name) + " must be a number in [" + fmt(key.min) + ", " + fmt(key.max) +
+         "]" + (key.unit[0] ? std::string(" ") + key.unit : "");
+}
+
+core::Status setConfigNumber(EngineConfig& config, std::string_view key, double value) {
+  const ConfigKey* k = findConfigKey(key);
+  if (!k) return core::Error::invalid("unknown configuration key '" + std::string(key) + "'");
+  if (k->type == KeyType::kEnum || !std::isfinite(value) || value < k->min || value > k->max ||
+      (k->type == KeyType::kInteger && std::floor(value) != value)) {
+    return core::Error::invalid(describeRange(*k) + " (got " + fmt(value) + ")");
+  }
+  if (double* d = numberField(config, key)) *d = value;
+  if (int* i = intField(config, key)) *i = static_cast<int>(value);
+  return core::okStatus();
+}
+
+core::Status setConfigValue(EngineConfig& config, std::string_view key, std::string_view value) {
+  const ConfigKey* k = findConfigKey(key);
+  if (!k) return core::Error::invalid("unknown configuration key '" + std::string(key) + "'");
+  if (k->type == KeyType::kEnum) {
+    if (key == "stability_fallback") {
+      if (value == "timeout") config.stability_fallback = StabilityFallback::kTimeout;
+      else if (value == "local_agreement") config.stability_fallback = StabilityFallback::kLocalAgreement;
+      else return core::Error::invalid(describeRange(*k) + " (got '" + std::string(value) + "')");
+    } else if (key == "forward_policy") {
+      if (value == "sentence") config.forward_policy = ForwardPolicy::kSentence;
+      else if (value == "phrase") config.forward_policy = ForwardPolicy::kPhrase;
+      else return core::Error::invalid(describeRange(*k) + " (got '" + std::string(value) + "')");
+    }
+    return core::okStatus();
+  }
+  std::string s(value);
+  char* end = nullptr;
+  errno = 0;
+  double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || errno != 0) {
+    return core::Error::invalid(describeRange(*k) + " (got '" + s + "')");
+  }
+  return setConfigNumber(config, key, v);
+}
+
+std::string getConfigValue(const EngineConfig& config, std::string_view key) {
+  auto& c = const_cast<EngineConfig&>(config);
+  if (key == "stability_fallback") return stabilityFallbackName(config.stability_fallback);
+  if (key == "forward_policy") return forwardPolicyName(config.forward_policy);
+  if (double* d = numberField(c, key)) return fmt(*d);
+  if (int* i = intField(c, key)) return std::to_string(*i);
+  return "";
+}
+
+std::vector<std::string> EngineConfig::validate() const {
+  std::vector<std::string> problems;
+  EngineConfig scratch = *this;
+  for (const auto& k : kKeys) {
+    if (k.type == KeyType::kEnum) continue;
+    double v = 0;
+    if (double* d = numberField(scratch, k.name)) v = *d;
+    if (int* i = intField(scratch, k.name)) v = *i;
+    if (!std::isfinite(v) || v < k.min || v > k.max) {
+      problems.push_back(describeRange(k) + " (got " + fmt(v) + ")");
+    }
+  }
+  return problems;
+}
+
+std::vector<std::string> applyEnvironment(EngineConfig& config) {
+  std::vector<std::string> problems;
+  for (const auto& k : kKeys) {
+    if (!k.env) continue;
+    const char* v = std::getenv(k.env);
+    if (!v || !*v) continue;
+    auto st = setConfigValue(config, k.name, v);
+    if (!st.ok()) problems.push_back(std::string(k.env) + ": " + st.error().message);
+  }
+  return problems;
+}
+
+}  // namespace parley::engine
