@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <string_view>
 
 #include "command.h"
@@ -33,6 +34,13 @@ int main(int argc, char** argv) {
   if (std::string_view(argv[1]) == "--version") {
     std::printf("parley 0.1.0\n");
     return 0;
+  }
+  // Two-word commands ("rollout controller") win over one-word ones ("rollout").
+  if (argc >= 3) {
+    std::string two = std::string(argv[1]) + " " + argv[2];
+    for (const auto& c : parley::app::commandRegistry()) {
+      if (two == c.name) return c.fn(argc - 2, argv + 2);
+    }
   }
   for (const auto& c : parley::app::commandRegistry()) {
     if (std::string_view(argv[1]) == c.name) return c.fn(argc - 1, argv + 1);
