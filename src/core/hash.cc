@@ -95,4 +95,11 @@ std::string sha256Hex(std::string_view data) {
   return out;
 }
 
+int bucketOf(std::string_view session_id) {
+  auto d = sha256(session_id);
+  std::uint32_t v = (std::uint32_t{d[0]} << 24) | (std::uint32_t{d[1]} << 16) |
+                    (std::uint32_t{d[2]} << 8) | std::uint32_t{d[3]};
+  return static_cast<int>(v % 100);
+}
+
 }  // namespace parley::core

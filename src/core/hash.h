@@ -12,5 +12,7 @@ namespace parley::core {
 
 std::array<std::uint8_t, 32> sha256(std::string_view data);
 std::string sha256Hex(std::string_view data);
+// Rollout bucket of a session: first 4 bytes of SHA-256(session_id), big-endian, mod 100.
+int bucketOf(std::string_view session_id);
 
 }  // namespace parley::core

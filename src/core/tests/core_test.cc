@@ -48,6 +48,11 @@ TEST(Sha256, KnownVectors) {
   EXPECT_EQ(sha256Hex(million), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
 }
 
+TEST(Bucket, MatchesSpecExamples) {
+  EXPECT_EQ(bucketOf("golden-eagle-427"), 73);
+  EXPECT_EQ(bucketOf("test-session-123"), 35);
+}
+
 TEST(Log, StructuredRecordsAreOneJsonLine) {
   std::vector<log::Record> seen;
   auto prev = log::setSink([&](const log::Record& r) { seen.push_back(r); });
