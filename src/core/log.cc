@@ -48,11 +48,16 @@ const char* levelName(Level level) {
 bool parseLevel(std::string_view text, Level* out) {
   std::string up;
   for (char c : text) up.push_back(static_cast<char>(c >= 'a' && c <= 'z' ? c - 32 : c));
-  if (up == "DEBUG") *out = Level::kDebug;
-  else if (up == "INFO") *out = Level::kInfo;
-  else if (up == "WARN" || up == "WARNING") *out = Level::kWarn;
-  else if (up == "ERROR") *out = Level::kError;
-  else return false;
+  if (up == "DEBUG")
+    *out = Level::kDebug;
+  else if (up == "INFO")
+    *out = Level::kInfo;
+  else if (up == "WARN" || up == "WARNING")
+    *out = Level::kWarn;
+  else if (up == "ERROR")
+    *out = Level::kError;
+  else
+    return false;
   return true;
 }
 
@@ -61,11 +66,21 @@ std::string jsonEscape(std::string_view s) {
   out.reserve(s.size() + 2);
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -123,14 +138,19 @@ void setStructured(bool structured) {
 void configureFromEnv() {
   if (const char* lv = std::getenv("LOG_LEVEL"); lv && *lv) {
     Level l;
-    if (parseLevel(lv, &l)) setLevel(l);
-    else std::fprintf(stderr, "parley: ignoring LOG_LEVEL=%s (use DEBUG, INFO, WARN or ERROR)\n", lv);
+    if (parseLevel(lv, &l))
+      setLevel(l);
+    else
+      std::fprintf(stderr, "parley: ignoring LOG_LEVEL=%s (use DEBUG, INFO, WARN or ERROR)\n", lv);
   }
   if (const char* st = std::getenv("STRUCTURED_LOGGING"); st && *st) {
     std::string_view v(st);
-    if (v == "true" || v == "1") setStructured(true);
-    else if (v == "false" || v == "0") setStructured(false);
-    else std::fprintf(stderr, "parley: ignoring STRUCTURED_LOGGING=%s (use true or false)\n", st);
+    if (v == "true" || v == "1")
+      setStructured(true);
+    else if (v == "false" || v == "0")
+      setStructured(false);
+    else
+      std::fprintf(stderr, "parley: ignoring STRUCTURED_LOGGING=%s (use true or false)\n", st);
   }
 }
 

@@ -14,7 +14,7 @@ enum class ErrorCode {
   kInvalidInput,  // malformed or out-of-range data from a user or peer
   kUsage,         // a command line or API used wrongly
   kNotFound,
-  kUnavailable,   // a dependency (store, subprocess, device) cannot be reached now
+  kUnavailable,  // a dependency (store, subprocess, device) cannot be reached now
   kInternal,
 };
 
@@ -37,7 +37,7 @@ int exitCodeFor(const Error& e);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }

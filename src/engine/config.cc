@@ -135,13 +135,19 @@ core::Status setConfigValue(EngineConfig& config, std::string_view key, std::str
   if (!k) return core::Error::invalid("unknown configuration key '" + std::string(key) + "'");
   if (k->type == KeyType::kEnum) {
     if (key == "stability_fallback") {
-      if (value == "timeout") config.stability_fallback = StabilityFallback::kTimeout;
-      else if (value == "local_agreement") config.stability_fallback = StabilityFallback::kLocalAgreement;
-      else return core::Error::invalid(describeRange(*k) + " (got '" + std::string(value) + "')");
+      if (value == "timeout")
+        config.stability_fallback = StabilityFallback::kTimeout;
+      else if (value == "local_agreement")
+        config.stability_fallback = StabilityFallback::kLocalAgreement;
+      else
+        return core::Error::invalid(describeRange(*k) + " (got '" + std::string(value) + "')");
     } else if (key == "forward_policy") {
-      if (value == "sentence") config.forward_policy = ForwardPolicy::kSentence;
-      else if (value == "phrase") config.forward_policy = ForwardPolicy::kPhrase;
-      else return core::Error::invalid(describeRange(*k) + " (got '" + std::string(value) + "')");
+      if (value == "sentence")
+        config.forward_policy = ForwardPolicy::kSentence;
+      else if (value == "phrase")
+        config.forward_policy = ForwardPolicy::kPhrase;
+      else
+        return core::Error::invalid(describeRange(*k) + " (got '" + std::string(value) + "')");
     }
     return core::okStatus();
   }

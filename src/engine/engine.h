@@ -26,7 +26,7 @@ namespace parley::engine {
 
 // One counter per engine metric of SPEC section 5 (names as in docs/metrics.md).
 struct EngineStats {
-  long long events = 0;          // recognizer events processed (partial + final)
+  long long events = 0;  // recognizer events processed (partial + final)
   long long partial_events = 0;
   long long final_events = 0;
   long long audio_updates = 0;
@@ -79,8 +79,8 @@ class Engine {
   // Earliest engine time at which onTick may forward or change something; nullopt if none.
   std::optional<double> nextDeadline() const;
 
-  Mode mode() const;         // the mode set by the caller
-  bool inFallback() const;   // recognizer-health fallback to final-only active
+  Mode mode() const;        // the mode set by the caller
+  bool inFallback() const;  // recognizer-health fallback to final-only active
   const std::string& sessionId() const;
   const EngineConfig& config() const;
   const EngineStats& stats() const;

@@ -48,9 +48,19 @@ std::string normalizeForDedup(std::string_view text) {
   bool pending_space = false;
   for (char c : text) {
     switch (c) {
-      case '.': case ',': case '!': case '?': case ';': case ':': case '\'': case '"':
+      case '.':
+      case ',':
+      case '!':
+      case '?':
+      case ';':
+      case ':':
+      case '\'':
+      case '"':
         continue;
-      case ' ': case '\t': case '\n': case '\r':
+      case ' ':
+      case '\t':
+      case '\n':
+      case '\r':
         pending_space = !out.empty();
         continue;
       default:
