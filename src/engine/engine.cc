@@ -490,7 +490,7 @@ struct Engine::Impl {
     any_event = true;
     if (fallback) {
       fallback = false;
-      notice(out, core::log::Level::kInfo, "recognizer_recovered",
+      notice(out, core::log::Level::kInfo, "transcribe_recovered",
              "recognizer events resumed; partial results re-enabled");
     }
     frontier = std::max(frontier, ev.end);
@@ -549,7 +549,7 @@ struct Engine::Impl {
     frontier = std::max(frontier, audio_time);
     if (!fallback && now - last_event_at >= cfg.health_timeout) {
       ++stats.transcribe_fallback_triggered;
-      notice(out, core::log::Level::kWarn, "recognizer_unhealthy",
+      notice(out, core::log::Level::kWarn, "transcribe_unhealthy",
              "Transcribe service appears unhealthy: no recognizer results for " +
                  formatPercent(now - last_event_at) +
                  " s while audio keeps arriving; falling back to final results only");

@@ -401,7 +401,7 @@ TEST(Health, FallsBackWhenAudioArrivesWithoutEventsAndRecovers) {
   h.audio(11.0, 11.0);
   EXPECT_TRUE(h.engine.inFallback());
   EXPECT_EQ(h.engine.stats().transcribe_fallback_triggered, 1);
-  EXPECT_TRUE(h.noticed("recognizer_unhealthy"));
+  EXPECT_TRUE(h.noticed("transcribe_unhealthy"));
   // committed words were flushed at the fallback; partials are not forwarded meanwhile
   EXPECT_EQ(allText(h.all), "hello there");
   h.event(stable(hyp("r2", "new words here now"), 4), 12.0);

@@ -1,0 +1,221 @@
+#include "obs/metric_table.h"
+
+#include <cassert>
+
+namespace parley::obs {
+namespace {
+
+// Word latency spans partial mode (sub-second) to final-only mode (several seconds); 5 and 7
+// are the runbook's thresholds and must stay bounds (see kLatencyAlarmThreshold).
+const std::vector<double> kWordLatencyBuckets = {0.1, 0.25, 0.5, 0.75, 1.0,  1.5,  2.0, 3.0,
+                                                 4.0, 5.0,  6.0, 7.0,  10.0, 15.0, 30.0};
+// Processing of one recognizer result: milliseconds normally, seconds when something stalls.
+const std::vector<double> kProcessingBuckets = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 7.0, 10.0};
+
+const std::vector<MetricSpec>& table() {
+  static const std::vector<MetricSpec> t = {
+      {MetricId::kProcessingLatency,
+       "parley_partial_result_processing_latency_seconds",
+       MetricType::kHistogram,
+       "seconds",
+       "Time from a recognizer result's arrival to the hand-off of the segments it produced "
+       "(engine, translation and synthesis included).",
+       "PartialResultProcessingLatency",
+       "Seconds",
+       {},
+       {},
+       kProcessingBuckets},
+      {MetricId::kWordLatency,
+       "parley_word_latency_seconds",
+       MetricType::kHistogram,
+       "seconds",
+       "End-to-end word latency: audio time of a word's end to the caption carrying it being "
+       "delivered to listeners.",
+       "EndToEndWordLatency",
+       "Seconds",
+       {},
+       {},
+       kWordLatencyBuckets},
+      {MetricId::kPartialResultsDropped,
+       "parley_partial_results_dropped_total",
+       MetricType::kCounter,
+       "updates",
+       "Partial updates held back by the per-session rate limit (coalesced into the next "
+       "segment, never lost as text).",
+       "PartialResultsDropped",
+       "Count",
+       {},
+       {},
+       {}},
+      {MetricId::kDuplicatesDetected,
+       "parley_duplicates_detected_total",
+       MetricType::kCounter,
+       "segments",
+       "Segments suppressed because their normalized text was forwarded recently.",
+       "DuplicatesDetected",
+       "Count",
+       {},
+       {},
+       {}},
+      {MetricId::kOrphanedResultsFlushed,
+       "parley_orphaned_results_flushed_total",
+       MetricType::kCounter,
+       "results",
+       "Results flushed because no update or final arrived within orphan_timeout.",
+       "OrphanedResultsFlushed",
+       "Count",
+       {},
+       {},
+       {}},
+      {MetricId::kTranscribeFallbackTriggered,
+       "parley_transcribe_fallback_triggered_total",
+       MetricType::kCounter,
+       "fallbacks",
+       "Sessions switched to final-only because the recognizer went silent while audio kept "
+       "arriving.",
+       "TranscribeFallbackTriggered",
+       "Count",
+       {},
+       {},
+       {}},
+      {MetricId::kPartialToFinalRatio,
+       "parley_partial_to_final_ratio",
+       MetricType::kGauge,
+       "ratio",
+       "Partial recognizer events per final event since the server started.",
+       "PartialToFinalRatio",
+       "None",
+       {},
+       {},
+       {}},
+      {MetricId::kRecognizerEvents,
+       "parley_recognizer_events_total",
+       MetricType::kCounter,
+       "events",
+       "Recognizer events processed by the engine, by kind (partial or final).",
+       "",
+       "Count",
+       {"kind"},
+       {"partial", "final"},
+       {}},
+      {MetricId::kSegments,
+       "parley_segments_total",
+       MetricType::kCounter,
+       "segments",
+       "Segments forwarded by the engine, by kind.",
+       "",
+       "Count",
+       {"kind"},
+       {"partial", "final", "orphan", "timeout", "overflow"},
+       {}},
+      {MetricId::kDiscrepancies,
+       "parley_discrepancies_total",
+       MetricType::kCounter,
+       "finals",
+       "Finals that contradicted words already forwarded (logged as discrepancy).",
+       "Discrepancies",
+       "Count",
+       {},
+       {},
+       {}},
+      {MetricId::kDiscrepancyWarnings,
+       "parley_discrepancy_warnings_total",
+       MetricType::kCounter,
+       "finals",
+       "Discrepancies whose Levenshtein distance exceeded 20% (logged at WARN).",
+       "",
+       "Count",
+       {},
+       {},
+       {}},
+      {MetricId::kErrors,
+       "parley_errors_total",
+       MetricType::kCounter,
+       "errors",
+       "Errors, by kind; decision is \"none\" for errors not tied to a session.",
+       "Errors",
+       "Count",
+       {"kind"},
+       {"invalid_event", "asr", "translate", "tts", "storage", "flags", "transport", "internal"},
+       {}},
+      {MetricId::kSessionsStarted,
+       "parley_sessions_started_total",
+       MetricType::kCounter,
+       "sessions",
+       "Sessions started.",
+       "SessionsStarted",
+       "Count",
+       {},
+       {},
+       {}},
+      {MetricId::kSessionsActive,
+       "parley_sessions_active",
+       MetricType::kGauge,
+       "sessions",
+       "Sessions running now.",
+       "ActiveSessions",
+       "Count",
+       {},
+       {},
+       {}},
+      {MetricId::kListeners,
+       "parley_listeners",
+       MetricType::kGauge,
+       "listeners",
+       "Listeners connected now.",
+       "Listeners",
+       "Count",
+       {},
+       {},
+       {}},
+      {MetricId::kListenerComplaints,
+       "parley_listener_complaints_total",
+       MetricType::kCounter,
+       "complaints",
+       "Listener complaints (the listener page's report button or the API).",
+       "UserComplaints",
+       "Count",
+       {},
+       {},
+       {}},
+  };
+  return t;
+}
+
+}  // namespace
+
+const char* decisionName(Decision d) { return d == Decision::kPartial ? "partial" : "final_only"; }
+
+bool parseDecision(std::string_view text, Decision* out) {
+  if (text == "partial")
+    *out = Decision::kPartial;
+  else if (text == "final_only")
+    *out = Decision::kFinalOnly;
+  else
+    return false;
+  return true;
+}
+
+const char* metricTypeName(MetricType t) {
+  switch (t) {
+    case MetricType::kCounter:
+      return "counter";
+    case MetricType::kGauge:
+      return "gauge";
+    case MetricType::kHistogram:
+      return "histogram";
+  }
+  return "counter";
+}
+
+std::span<const MetricSpec> metricTable() { return table(); }
+
+const MetricSpec& metricSpec(MetricId id) {
+  const auto& t = table();
+  auto i = static_cast<std::size_t>(id);
+  assert(i < t.size() && t[i].id == id);
+  return t[i];
+}
+
+}  // namespace parley::obs

@@ -1,0 +1,59 @@
+// Metrics: the counters, gauges and histograms of metric_table.h, kept in a prometheus-cpp
+// registry, with the text exposition the server serves at /metrics and CloudWatch Embedded
+// Metric Format lines (namespace AudioTranscription/PartialResults) from the same values.
+// Every series carries a `decision` label (partial | final_only) separating canary sessions
+// from baseline ones; all series of both decisions exist from construction, so dashboards and
+// alert rules never see a missing series. Thread-safe: any thread may observe at any time.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "engine/engine.h"
+#include "obs/metric_table.h"
+
+namespace parley::obs {
+
+// The counters that grew between two snapshots of a session's EngineStats (after - before),
+// so callers can report a running engine's progress as deltas.
+engine::EngineStats statsDelta(const engine::EngineStats& after, const engine::EngineStats& before);
+
+class Metrics {
+ public:
+  Metrics();
+  ~Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Adds the counters of an EngineStats delta (see statsDelta): dropped, duplicates, orphaned,
+  // fallbacks, discrepancies, recognizer events, segments; invalid events count as errors of
+  // kind "invalid_event".
+  void observeEngineStats(Decision d, const engine::EngineStats& delta);
+  void observeWordLatency(Decision d, double seconds);
+  void observeProcessingLatency(Decision d, double seconds);
+  void sessionStarted(Decision d);
+  void sessionEnded(Decision d);
+  void listenerJoined(Decision d);
+  void listenerLeft(Decision d);
+  void complaint(Decision d);
+  // kind is one of the values declared for parley_errors_total; anything else counts as
+  // "internal" (label values stay bounded).
+  void error(Decision d, std::string_view kind);
+  // An error not tied to a session (decision="none").
+  void error(std::string_view kind);
+
+  // Prometheus text exposition format 0.0.4 (Content-Type: text/plain; version=0.0.4).
+  std::string exposition() const;
+  // One CloudWatch EMF JSON object per decision, newline-terminated: the counters' growth since
+  // the previous call and the gauges' values, under their runbook (CloudWatch) names. Latency
+  // histograms are not included (their percentiles come from /metrics). `unix_ms` is the EMF
+  // Timestamp.
+  std::string emfLines(long long unix_ms);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley::obs

@@ -1,0 +1,115 @@
+#include "obs/monitor.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace parley::obs {
+
+Monitor::Monitor(const core::Clock& clock, double horizon_s) : clock_(clock), windows_(horizon_s) {}
+
+void Monitor::sessionStarted(Decision d, const std::string& session_id) {
+  metrics_.sessionStarted(d);
+  std::lock_guard lock(mu_);
+  double now = clock_.now();
+  windows_.prune(now);
+  windows_.sessionStarted(d, session_id, now);
+}
+
+void Monitor::sessionEnded(Decision d, const std::string& session_id) {
+  metrics_.sessionEnded(d);
+  std::lock_guard lock(mu_);
+  windows_.sessionEnded(session_id, clock_.now());
+}
+
+void Monitor::observeEngineStats(Decision d, const engine::EngineStats& delta) {
+  metrics_.observeEngineStats(d, delta);
+  std::lock_guard lock(mu_);
+  double now = clock_.now();
+  auto v = [](long long x) { return static_cast<double>(std::max(0LL, x)); };
+  windows_.add(Signal::kDropped, d, now, v(delta.partial_results_dropped));
+  windows_.add(Signal::kOrphaned, d, now, v(delta.orphaned_results_flushed));
+  windows_.add(Signal::kFallback, d, now, v(delta.transcribe_fallback_triggered));
+  windows_.add(Signal::kErrors, d, now, v(delta.invalid_events));
+  windows_.add(Signal::kEvents, d, now, v(delta.partial_events + delta.final_events));
+}
+
+void Monitor::observeWordLatency(Decision d, double seconds) {
+  metrics_.observeWordLatency(d, seconds);
+  std::lock_guard lock(mu_);
+  windows_.observeWordLatency(d, clock_.now(), seconds);
+}
+
+void Monitor::observeProcessingLatency(Decision d, double seconds) {
+  metrics_.observeProcessingLatency(d, seconds);
+}
+
+void Monitor::listenerJoined(Decision d) { metrics_.listenerJoined(d); }
+void Monitor::listenerLeft(Decision d) { metrics_.listenerLeft(d); }
+
+void Monitor::complaint(Decision d) {
+  metrics_.complaint(d);
+  std::lock_guard lock(mu_);
+  windows_.add(Signal::kComplaints, d, clock_.now(), 1);
+}
+
+void Monitor::error(Decision d, std::string_view kind) {
+  metrics_.error(d, kind);
+  std::lock_guard lock(mu_);
+  windows_.add(Signal::kErrors, d, clock_.now(), 1);
+}
+
+void Monitor::error(std::string_view kind) {
+  metrics_.error(kind);
+  std::lock_guard lock(mu_);
+  windows_.addUnattributedError(clock_.now(), 1);
+}
+
+std::string Monitor::metricsText() const { return metrics_.exposition(); }
+
+std::string Monitor::emfLines(long long unix_ms) { return metrics_.emfLines(unix_ms); }
+
+std::vector<AlarmState> Monitor::alarms() {
+  std::lock_guard lock(mu_);
+  double now = clock_.now();
+  windows_.prune(now);
+  return evaluator_.evaluate(windows_, now);
+}
+
+std::string Monitor::alarmsJson() {
+  std::lock_guard lock(mu_);
+  double now = clock_.now();
+  windows_.prune(now);
+  return obs::alarmsJson(evaluator_.evaluate(windows_, now), now);
+}
+
+SideMetrics Monitor::side(Decision d, double now, const ControllerConfig& config) const {
+  SideMetrics s;
+  double from = now - config.window_s;
+  s.samples = windows_.sessionsActive(d, from, now);
+  s.latency_p95_s = windows_.wordLatency(d).quantile(0.95, from, now);
+  double errors = windows_.sum(Signal::kErrors, d, from, now);
+  double events = windows_.sum(Signal::kEvents, d, from, now);
+  s.error_rate = errors + events > 0 ? errors / (errors + events) : 0.0;
+  s.dropped_per_min = windows_.sum(Signal::kDropped, d, from, now) / (config.window_s / 60.0);
+  s.orphaned_per_session =
+      s.samples > 0 ? windows_.sum(Signal::kOrphaned, d, from, now) / s.samples : 0.0;
+  s.complaints_per_hour =
+      windows_.sum(Signal::kComplaints, d, now - config.complaints_window_s, now) * 3600.0 /
+      config.complaints_window_s;
+  return s;
+}
+
+ControllerInput Monitor::controllerInput(int percentage, bool enabled,
+                                         const ControllerConfig& config) {
+  std::lock_guard lock(mu_);
+  ControllerInput in;
+  in.t = clock_.now();
+  windows_.prune(in.t);
+  in.percentage = percentage;
+  in.enabled = enabled;
+  in.canary = side(Decision::kPartial, in.t, config);
+  in.baseline = side(Decision::kFinalOnly, in.t, config);
+  return in;
+}
+
+}  // namespace parley::obs

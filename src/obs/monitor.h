@@ -1,0 +1,62 @@
+// Monitor: the one object the server and pipeline talk to. Each observation goes to the
+// Prometheus metrics (for /metrics) and to the time-windowed signals (for alarms and the
+// rollback controller), stamped with the injected clock. It answers GET /metrics
+// (metricsText), GET /api/alarms (alarmsJson) and builds the rollback controller's input
+// window. Thread-safe: sessions, listeners and the HTTP handlers may call it concurrently.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "engine/engine.h"
+#include "obs/alarms.h"
+#include "obs/metrics.h"
+#include "obs/rollout_controller.h"
+#include "obs/windows.h"
+
+namespace parley::obs {
+
+class Monitor {
+ public:
+  // `clock` must outlive the Monitor. horizon_s bounds how far back windows reach.
+  explicit Monitor(const core::Clock& clock, double horizon_s = 3660.0);
+
+  void sessionStarted(Decision d, const std::string& session_id);
+  void sessionEnded(Decision d, const std::string& session_id);
+  // A session's engine progress since its previous report (use statsDelta()).
+  void observeEngineStats(Decision d, const engine::EngineStats& delta);
+  void observeWordLatency(Decision d, double seconds);
+  void observeProcessingLatency(Decision d, double seconds);
+  void listenerJoined(Decision d);
+  void listenerLeft(Decision d);
+  void complaint(Decision d);
+  void error(Decision d, std::string_view kind);
+  void error(std::string_view kind);  // not tied to a session
+
+  // Prometheus text exposition for GET /metrics.
+  std::string metricsText() const;
+  // CloudWatch EMF lines (counters' growth since the previous call).
+  std::string emfLines(long long unix_ms);
+  // Current alarm states, and the JSON body of GET /api/alarms.
+  std::vector<AlarmState> alarms();
+  std::string alarmsJson();
+  // The controller's view of the last window: per side, sessions seen, word-latency p95,
+  // error rate (errors / (recognizer events + errors)), dropped per minute, orphaned per session
+  // over config.window_s, and complaints per hour over config.complaints_window_s.
+  ControllerInput controllerInput(int percentage, bool enabled, const ControllerConfig& config);
+
+ private:
+  SideMetrics side(Decision d, double now, const ControllerConfig& config) const;
+
+  const core::Clock& clock_;
+  Metrics metrics_;
+  mutable std::mutex mu_;
+  SignalWindows windows_;
+  AlarmEvaluator evaluator_;
+};
+
+}  // namespace parley::obs

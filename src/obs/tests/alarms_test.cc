@@ -1,0 +1,148 @@
+#include "obs/alarms.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace parley::obs {
+namespace {
+
+const AlarmState& stateOf(const std::vector<AlarmState>& states, const std::string& name,
+                          const std::string& decision) {
+  for (const auto& s : states) {
+    if (name == s.spec->name && decision == s.decision) return s;
+  }
+  ADD_FAILURE() << "no alarm " << name << "/" << decision;
+  static AlarmState none;
+  return none;
+}
+
+bool firing(AlarmEvaluator& ev, const SignalWindows& w, double now, const std::string& name,
+            const std::string& decision = "partial") {
+  return stateOf(ev.evaluate(w, now), name, decision).firing;
+}
+
+TEST(AlarmTable, RunbookThresholds) {
+  ASSERT_EQ(alarmTable().size(), 5u);
+  const AlarmSpec* latency = findAlarm("latency-high");
+  ASSERT_NE(latency, nullptr);
+  EXPECT_EQ(latency->threshold, 5);
+  EXPECT_EQ(latency->period_s, 300);
+  EXPECT_EQ(latency->periods, 2);
+  EXPECT_EQ(findAlarm("audio-transcription-rate-limit-high")->threshold, 100);
+  EXPECT_EQ(findAlarm("ParleyOrphanedResultsHigh")->periods, 2);
+  EXPECT_EQ(findAlarm("transcribe-fallback")->op, Comparison::kGreaterOrEqual);
+  EXPECT_FALSE(findAlarm("errors-high")->per_decision);
+  EXPECT_EQ(findAlarm("nope"), nullptr);
+}
+
+TEST(Alarms, LatencyFiresOnlyWhenBothPeriodsBreachAndClears) {
+  SignalWindows w;
+  AlarmEvaluator ev;
+  // Second period (300, 600] slow, first period (0, 300] fast: 1 of 2 -> OK.
+  for (int t = 1; t <= 300; ++t) w.observeWordLatency(Decision::kPartial, t, 0.8);
+  for (int t = 301; t <= 600; ++t) w.observeWordLatency(Decision::kPartial, t, 6.0);
+  EXPECT_FALSE(firing(ev, w, 600, "latency-high"));
+  // (600, 900] slow as well: 2 of 2 -> ALARM, for partial only.
+  for (int t = 601; t <= 900; ++t) w.observeWordLatency(Decision::kPartial, t, 6.0);
+  auto states = ev.evaluate(w, 900);
+  EXPECT_TRUE(stateOf(states, "latency-high", "partial").firing);
+  EXPECT_EQ(stateOf(states, "latency-high", "partial").since, 900);
+  EXPECT_GT(stateOf(states, "latency-high", "partial").values[0], 5);
+  EXPECT_FALSE(stateOf(states, "latency-high", "final_only").firing);
+  // Fast again in (900, 1200]: clears.
+  for (int t = 901; t <= 1200; ++t) w.observeWordLatency(Decision::kPartial, t, 0.5);
+  EXPECT_FALSE(firing(ev, w, 1200, "latency-high"));
+  // No data at all: missing data never breaches.
+  SignalWindows empty;
+  auto none = ev.evaluate(empty, 600);
+  EXPECT_FALSE(stateOf(none, "latency-high", "partial").firing);
+  EXPECT_TRUE(std::isnan(stateOf(none, "latency-high", "partial").values[0]));
+}
+
+TEST(Alarms, RateLimitFiresAfterTwoMinutesAboveHundredAndClears) {
+  SignalWindows w;
+  AlarmEvaluator ev;
+  w.add(Signal::kDropped, Decision::kPartial, 30, 150);
+  EXPECT_FALSE(firing(ev, w, 60, "rate-limit-high"));
+  w.add(Signal::kDropped, Decision::kPartial, 90, 150);
+  EXPECT_TRUE(firing(ev, w, 120, "rate-limit-high"));
+  w.add(Signal::kDropped, Decision::kPartial, 150, 100);  // exactly 100: not above
+  EXPECT_FALSE(firing(ev, w, 180, "rate-limit-high"));
+}
+
+TEST(Alarms, OrphanedFiresAboveTenPerFiveMinutesTwice) {
+  SignalWindows w;
+  AlarmEvaluator ev;
+  w.add(Signal::kOrphaned, Decision::kFinalOnly, 100, 11);
+  w.add(Signal::kOrphaned, Decision::kFinalOnly, 400, 10);
+  EXPECT_FALSE(firing(ev, w, 600, "orphaned-results-high", "final_only"));
+  w.add(Signal::kOrphaned, Decision::kFinalOnly, 500, 1);
+  EXPECT_TRUE(firing(ev, w, 600, "orphaned-results-high", "final_only"));
+  EXPECT_FALSE(firing(ev, w, 600, "orphaned-results-high", "partial"));
+  EXPECT_FALSE(firing(ev, w, 900, "orphaned-results-high", "final_only"));
+}
+
+TEST(Alarms, FallbackFiresOnOneAndClearsAfterThePeriod) {
+  SignalWindows w;
+  AlarmEvaluator ev;
+  EXPECT_FALSE(firing(ev, w, 100, "transcribe-fallback"));
+  w.add(Signal::kFallback, Decision::kPartial, 120, 1);
+  EXPECT_TRUE(firing(ev, w, 120, "transcribe-fallback"));
+  EXPECT_TRUE(firing(ev, w, 419, "transcribe-fallback"));
+  EXPECT_FALSE(firing(ev, w, 421, "transcribe-fallback"));
+}
+
+TEST(Alarms, ErrorsCountEveryDecisionAndFireAboveFive) {
+  SignalWindows w;
+  AlarmEvaluator ev;
+  w.add(Signal::kErrors, Decision::kPartial, 10, 2);
+  w.add(Signal::kErrors, Decision::kFinalOnly, 20, 2);
+  w.addUnattributedError(30, 1);
+  EXPECT_FALSE(firing(ev, w, 60, "errors-high", "all"));
+  w.addUnattributedError(40, 1);
+  auto states = ev.evaluate(w, 60);
+  EXPECT_TRUE(stateOf(states, "errors-high", "all").firing);
+  EXPECT_EQ(stateOf(states, "errors-high", "all").values[0], 6);
+  EXPECT_FALSE(firing(ev, w, 400, "errors-high", "all"));
+}
+
+TEST(Alarms, JsonListsEveryAlarmPerDecision) {
+  SignalWindows w;
+  AlarmEvaluator ev;
+  w.add(Signal::kFallback, Decision::kPartial, 5, 1);
+  auto j = nlohmann::json::parse(alarmsJson(ev.evaluate(w, 10), 10));
+  EXPECT_EQ(j["evaluated_at"], 10);
+  EXPECT_EQ(j["firing"], 1);
+  ASSERT_EQ(j["alarms"].size(), 9u);  // four per decision + errors for all
+  for (const auto& a : j["alarms"]) {
+    EXPECT_TRUE(a["state"] == "OK" || a["state"] == "ALARM");
+    if (a["name"] == "transcribe-fallback" && a["decision"] == "partial") {
+      EXPECT_EQ(a["state"], "ALARM");
+      EXPECT_EQ(a["since"], 10);
+      EXPECT_EQ(a["op"], ">=");
+    } else {
+      EXPECT_EQ(a["state"], "OK");
+      EXPECT_TRUE(a["since"].is_null());
+    }
+  }
+}
+
+TEST(Alarms, PrometheusRulesNameEveryAlertAndMetric) {
+  std::string yaml = prometheusRulesYaml();
+  for (const auto& spec : alarmTable()) {
+    EXPECT_NE(yaml.find(std::string("alert: ") + spec.alert), std::string::npos) << spec.alert;
+  }
+  std::string latency = prometheusExpr(*findAlarm("latency-high"));
+  EXPECT_NE(latency.find("histogram_quantile(0.95"), std::string::npos);
+  EXPECT_NE(latency.find("parley_word_latency_seconds_bucket[5m] offset 5m"), std::string::npos);
+  std::string dropped = prometheusExpr(*findAlarm("rate-limit-high"));
+  EXPECT_NE(dropped.find("increase(parley_partial_results_dropped_total[1m] offset 1m)) > 100"),
+            std::string::npos);
+  EXPECT_EQ(prometheusExpr(*findAlarm("errors-high")),
+            "sum (increase(parley_errors_total[5m])) > 5");
+}
+
+}  // namespace
+}  // namespace parley::obs
