@@ -18,7 +18,7 @@ void printHelp() {
   auto cmds = parley::app::commandRegistry();
   std::sort(cmds.begin(), cmds.end(),
             [](const auto& a, const auto& b) { return std::strcmp(a.name, b.name) < 0; });
-  for (const auto& c : cmds) std::printf("  %-12s %s\n", c.name, c.summary);
+  for (const auto& c : cmds) std::printf("  %-20s %s\n", c.name, c.summary);
   std::printf("\nDocumentation: README.md and docs/ in the source tree.\n");
 }
 
