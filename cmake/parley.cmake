@@ -62,6 +62,8 @@ function(parley_fuzz name)
   add_executable(${name} ${ARG_SOURCES})
   foreach(d IN LISTS ARG_DEPS)
     target_link_libraries(${name} PRIVATE parley_${d})
+    # Instrument the libraries under test too, so libFuzzer sees their coverage.
+    target_compile_options(parley_${d} PRIVATE -fsanitize=fuzzer-no-link)
   endforeach()
   target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
   target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)

@@ -123,7 +123,8 @@ struct Engine::Impl {
   };
   std::deque<DedupEntry> dedup;
 
-  double frontier = 0;  // latest audio time known (audio updates, event ends)
+  double audio_frontier = 0;       // audio received (audio updates, event ends)
+  double recognizer_frontier = 0;  // audio the recognizer has processed (event ends)
   bool audio_seen = false;
   double last_event_at = 0;  // engine time of the last recognizer event (or first audio)
   bool any_event = false;
@@ -368,9 +369,16 @@ struct Engine::Impl {
         }
       }
     }
-    // Trailing silence: no newer words while audio keeps arriving.
-    if (c == r.slots.size() && frontier - r.slots[c - 1].word.end >= gap_threshold - 1e-9) {
-      return {c, SegmentKind::kPartial, phrase ? "phrase_gap" : "pause"};
+    // Trailing silence after the newest word (committed or not): the committed words before it
+    // are complete. The runbook's pause counts audio received ("no new words while audio keeps
+    // arriving"); the phrase gap counts only audio the recognizer has processed (event ends), so
+    // that recognizer latency is not mistaken for a gap.
+    const double newest_end = r.slots.back().word.end;
+    if (audio_frontier - newest_end >= cfg.pause_threshold - 1e-9) {
+      return {c, SegmentKind::kPartial, "pause"};
+    }
+    if (phrase && recognizer_frontier - newest_end >= cfg.phrase_gap - 1e-9) {
+      return {c, SegmentKind::kPartial, "phrase_gap"};
     }
     const double oldest = r.slots[r.next].committed_at;
     if (now - oldest >= cfg.max_buffer_timeout - 1e-9) {
@@ -493,8 +501,9 @@ struct Engine::Impl {
       notice(out, core::log::Level::kInfo, "transcribe_recovered",
              "recognizer events resumed; partial results re-enabled");
     }
-    frontier = std::max(frontier, ev.end);
-    for (const auto& w : ev.words) frontier = std::max(frontier, w.end);
+    recognizer_frontier = std::max(recognizer_frontier, ev.end);
+    for (const auto& w : ev.words) recognizer_frontier = std::max(recognizer_frontier, w.end);
+    audio_frontier = std::max(audio_frontier, recognizer_frontier);
 
     ResultState* r = findOpen(ev.result_id);
     if (!r) r = &openResult(ev.result_id, now, out);
@@ -546,7 +555,7 @@ struct Engine::Impl {
       audio_seen = true;
       if (!any_event) last_event_at = now;
     }
-    frontier = std::max(frontier, audio_time);
+    audio_frontier = std::max(audio_frontier, audio_time);
     if (!fallback && now - last_event_at >= cfg.health_timeout) {
       ++stats.transcribe_fallback_triggered;
       notice(out, core::log::Level::kWarn, "transcribe_unhealthy",

@@ -1,0 +1,257 @@
+#include "ingest/replay.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <utility>
+
+#include "core/hash.h"
+
+namespace parley::ingest {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr int kMaxTrailingTicks = 1000;
+// A deadline that stays put after onTick is a bug in the engine; stop ticking it after this many
+// attempts instead of spinning (the next item or finish() moves time on).
+constexpr int kMaxStuckTicks = 3;
+
+std::string seconds(double v) {
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.3fs", v);
+  return buf;
+}
+
+class Replayer {
+ public:
+  Replayer(const ReplayOptions& options, const ReplayCallbacks& callbacks, ReplayResult& result)
+      : options_(options), callbacks_(callbacks), result_(result) {}
+
+  void onHeader(const TraceHeader& header) { result_.header = header; }
+
+  void onItem(const TraceItem& item) {
+    ensureEngine();
+    ++result_.items;
+    double t = std::max(item.t, now_);
+    tickUntil(t);
+    now_ = t;
+    switch (item.type) {
+      case TraceItem::Type::kEvent:
+        ++result_.events;
+        engine_->onEvent(item.event, t, out_);
+        break;
+      case TraceItem::Type::kAudio:
+        engine_->onAudio(item.audio_time, t, out_);
+        break;
+      case TraceItem::Type::kMode: {
+        auto mode = engine::parseMode(item.mode);
+        if (!mode) {
+          reject(item.line, mode.error().message);
+          break;
+        }
+        requested_ = *mode;
+        applyEffectiveMode(t);
+        break;
+      }
+      case TraceItem::Type::kFlag:
+        applyFlag(item, t);
+        break;
+    }
+    drain();
+  }
+
+  void onError(const LineError& error) { reject(error.line, error.reason); }
+
+  void finish() {
+    ensureEngine();
+    for (int i = 0; i < kMaxTrailingTicks; ++i) {
+      auto d = engine_->nextDeadline();
+      if (!d) break;
+      if (!tickOnce(*d)) break;
+    }
+    engine_->finish(now_, out_);
+    drain();
+    result_.end_time = now_;
+    result_.end_mode = effectiveMode();
+    result_.stats = engine_->stats();
+    result_.latency = summarizeLatencies(std::move(latencies_));
+  }
+
+ private:
+  void ensureEngine() {
+    if (engine_) return;
+    result_.session_id = !options_.session_id.empty() ? options_.session_id
+                         : result_.header && !result_.header->session_id.empty()
+                             ? result_.header->session_id
+                             : "replay";
+    result_.start_mode = effectiveMode();
+    engine_ =
+        std::make_unique<engine::Engine>(result_.session_id, options_.config, result_.start_mode);
+    current_ = result_.start_mode;
+  }
+
+  engine::Mode effectiveMode() const {
+    bool partial = requested_ == engine::Mode::kPartial && flag_allowed_ && !options_.kill_switch;
+    return partial ? engine::Mode::kPartial : engine::Mode::kFinalOnly;
+  }
+
+  void applyEffectiveMode(double t) {
+    engine::Mode mode = effectiveMode();
+    if (mode == current_) return;
+    current_ = mode;
+    engine_->setMode(mode, t, out_);
+  }
+
+  void applyFlag(const TraceItem& item, double t) {
+    json patch = json::parse(item.flag_json, nullptr, false);
+    if (!patch.is_object()) {
+      reject(item.line, "flag must be a JSON object");
+      return;
+    }
+    // parseTraceLine has checked the types; check again, this may come from elsewhere.
+    if (auto it = patch.find("enabled"); it != patch.end()) {
+      if (!it->is_boolean()) {
+        reject(item.line, "flag.enabled must be true or false");
+        return;
+      }
+      flag_enabled_ = it->get<bool>();
+    }
+    if (auto it = patch.find("rollout_percentage"); it != patch.end()) {
+      if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 100) {
+        reject(item.line, "flag.rollout_percentage must be an integer in [0, 100]");
+        return;
+      }
+      flag_percentage_ = static_cast<int>(it->get<long long>());
+    }
+    // Decisions are sticky: a disable or a decrease that leaves the session out turns it off
+    // for good; a later enable or increase does not turn it back on.
+    if (flag_allowed_ && !flagAllows(flag_enabled_, flag_percentage_, result_.session_id)) {
+      flag_allowed_ = false;
+      applyEffectiveMode(t);
+    }
+  }
+
+  // Ticks at `deadline` (never before the current time). False when ticking made no progress.
+  bool tickOnce(double deadline) {
+    double at = std::max(deadline, now_);
+    engine_->onTick(at, out_);
+    now_ = at;
+    drain();
+    auto next = engine_->nextDeadline();
+    if (next && *next <= at) {
+      if (++stuck_ >= kMaxStuckTicks) {
+        stuck_ = 0;
+        return false;
+      }
+    } else {
+      stuck_ = 0;
+    }
+    return true;
+  }
+
+  void tickUntil(double t) {
+    while (true) {
+      auto d = engine_->nextDeadline();
+      if (!d || *d > t) break;
+      if (!tickOnce(*d)) break;
+    }
+  }
+
+  void drain() {
+    for (auto& rec : out_.notices) {
+      rec.ts = now_;
+      if (rec.session_id.empty()) rec.session_id = result_.session_id;
+      if (callbacks_.on_notice) callbacks_.on_notice(rec);
+    }
+    for (auto& seg : out_.segments) {
+      ++result_.segment_count;
+      for (const auto& w : seg.words) {
+        if (w.kind == engine::WordKind::kWord) latencies_.push_back(seg.emitted_at - w.end);
+      }
+      if (callbacks_.on_segment) callbacks_.on_segment(seg);
+      if (options_.collect_segments) result_.segments.push_back(std::move(seg));
+    }
+    out_.clear();
+  }
+
+  void reject(int line, std::string reason) {
+    LineError error{line, std::move(reason)};
+    if (callbacks_.on_error) callbacks_.on_error(error);
+    result_.errors.push_back(std::move(error));
+  }
+
+  const ReplayOptions& options_;
+  const ReplayCallbacks& callbacks_;
+  ReplayResult& result_;
+  std::unique_ptr<engine::Engine> engine_;
+  engine::Output out_;
+  double now_ = 0;
+  int stuck_ = 0;
+  engine::Mode requested_ = options_.mode;
+  engine::Mode current_ = engine::Mode::kPartial;
+  bool flag_enabled_ = true;
+  int flag_percentage_ = 100;
+  bool flag_allowed_ = true;
+  std::vector<double> latencies_;
+};
+
+}  // namespace
+
+LatencySummary summarizeLatencies(std::vector<double> latencies) {
+  LatencySummary s;
+  if (latencies.empty()) return s;
+  std::sort(latencies.begin(), latencies.end());
+  s.words = static_cast<long long>(latencies.size());
+  double sum = 0;
+  for (double v : latencies) sum += v;
+  s.mean = sum / static_cast<double>(latencies.size());
+  auto rank = [&](double p) {
+    auto n = latencies.size();
+    auto idx = static_cast<std::size_t>(std::ceil(p * static_cast<double>(n)));
+    return latencies[std::clamp<std::size_t>(idx, 1, n) - 1];
+  };
+  s.p50 = rank(0.50);
+  s.p95 = rank(0.95);
+  s.max = latencies.back();
+  return s;
+}
+
+ReplayResult replayTrace(std::istream& in, const ReplayOptions& options,
+                         const ReplayCallbacks& callbacks) {
+  ReplayResult result;
+  Replayer replayer(options, callbacks, result);
+  TraceCallbacks trace;
+  trace.on_header = [&](const TraceHeader& h) { replayer.onHeader(h); };
+  trace.on_item = [&](const TraceItem& item) { replayer.onItem(item); };
+  trace.on_error = [&](const LineError& e) { replayer.onError(e); };
+  readTrace(in, trace);
+  replayer.finish();
+  return result;
+}
+
+std::string formatReplaySummary(const ReplayResult& r) {
+  std::string out = "replay: events=" + std::to_string(r.events) +
+                    " segments=" + std::to_string(r.segment_count) +
+                    " words=" + std::to_string(r.latency.words);
+  if (r.latency.words > 0) {
+    out += " latency_mean=" + seconds(r.latency.mean) + " p50=" + seconds(r.latency.p50) +
+           " p95=" + seconds(r.latency.p95);
+  } else {
+    out += " latency_mean=n/a p50=n/a p95=n/a";
+  }
+  out += " (session " + r.session_id + ", mode " + engine::modeName(r.start_mode);
+  if (r.end_mode != r.start_mode) out += std::string(" -> ") + engine::modeName(r.end_mode);
+  out += ")";
+  if (!r.errors.empty()) out += " rejected_lines=" + std::to_string(r.errors.size());
+  return out;
+}
+
+bool flagAllows(bool enabled, int rollout_percentage, std::string_view session_id) {
+  return enabled && core::bucketOf(session_id) < rollout_percentage;
+}
+
+}  // namespace parley::ingest
