@@ -34,10 +34,10 @@ struct EngineConfig {
   StabilityFallback stability_fallback = StabilityFallback::kLocalAgreement;
   ForwardPolicy forward_policy = ForwardPolicy::kPhrase;
   double stability_timeout = 3.0;  // the runbook's hold time when no stability signal exists
-  int local_agreement_n = 2;       // hypotheses that must agree on a prefix
-  int phrase_max_words = 4;        // phrase policy: forward once this many committed words wait
+  int local_agreement_n = 3;       // hypotheses that must agree on a prefix (docs/bench.md)
+  int phrase_max_words = 2;        // phrase policy: forward once this many committed words wait
   double phrase_gap = 0.3;         // phrase policy: audio gap that ends a phrase
-  double phrase_max_wait = 1.0;    // phrase policy: longest a committed word waits
+  double phrase_max_wait = 0.5;    // phrase policy: longest a committed word waits
   double health_timeout = 10.0;    // audio without recognizer events before final-only fallback
   int max_buffered_words = 300;    // per session, before overflow forwarding
   int dedup_cache_size = 64;       // entries kept for duplicate detection

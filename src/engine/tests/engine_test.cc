@@ -36,8 +36,18 @@ RecognizerEvent scored(RecognizerEvent ev, double stability) {
   return ev;
 }
 
-EngineConfig sentenceConfig() {
+// The values these tests were written for, independent of the shipped defaults (which the
+// benchmark chooses): local agreement over 2 hypotheses, phrases of 4 words, 1 s wait.
+EngineConfig testConfig() {
   EngineConfig c;
+  c.local_agreement_n = 2;
+  c.phrase_max_words = 4;
+  c.phrase_max_wait = 1.0;
+  return c;
+}
+
+EngineConfig sentenceConfig() {
+  EngineConfig c = testConfig();
   c.forward_policy = ForwardPolicy::kSentence;
   return c;
 }
@@ -61,7 +71,7 @@ std::string allText(const std::vector<Segment>& segs) {
 }
 
 struct Harness {
-  explicit Harness(EngineConfig c = {}, Mode m = Mode::kPartial) : engine("s1", c, m) {}
+  explicit Harness(EngineConfig c = testConfig(), Mode m = Mode::kPartial) : engine("s1", c, m) {}
   Output event(const RecognizerEvent& ev, double now) {
     Output out;
     engine.onEvent(ev, now, out);
@@ -307,7 +317,7 @@ TEST(Dedup, SameResultTextUnderAnotherIdIsSuppressed) {
 }
 
 TEST(Dedup, DisabledWithZeroTtl) {
-  EngineConfig c;
+  EngineConfig c = testConfig();
   c.dedup_cache_ttl = 0;
   Harness h(c);
   h.event(hyp("r1", "yes.", false), 1.0);
@@ -412,7 +422,7 @@ TEST(Health, FallsBackWhenAudioArrivesWithoutEventsAndRecovers) {
 // --- Rule 12: final-only mode and mode switches -----------------------------------------------
 
 TEST(FinalOnly, OnlyFinalsAreForwarded) {
-  Harness h(EngineConfig{}, Mode::kFinalOnly);
+  Harness h(testConfig(), Mode::kFinalOnly);
   EXPECT_TRUE(h.event(stable(hyp("r1", "one two three four five."), 5), 1.0).segments.empty());
   EXPECT_FALSE(h.engine.nextDeadline().has_value() && *h.engine.nextDeadline() < 16.0);
   auto out = h.event(hyp("r1", "one two three four five.", false), 3.0);
