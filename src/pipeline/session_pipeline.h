@@ -7,6 +7,13 @@
 // Threads: pushAudio() is called from the transport thread and never blocks; recognition runs
 // on the session's recognizer worker; engine, translation and synthesis run on the session's
 // delivery thread; callbacks are invoked from that thread, in seq order, one at a time.
+//
+// Session clock: seconds since the session started receiving audio, read from the injected
+// clock (Timing::kClock, live; the first chunk arrives at its own duration, so session time and
+// audio time share their origin), or the computation-aware arrival model (Timing::kArrivalModel,
+// files decoded faster than real time): step i of the recognizer, which consumed audio up to a_i in
+// compute_i seconds of CPU, arrives at arrival_i = max(arrival_{i-1}, a_i) + compute_i.
+// docs/pipeline.md has the details.
 #pragma once
 
 #include <cstdint>
@@ -22,11 +29,27 @@
 #include "engine/engine.h"
 #include "engine/types.h"
 
+namespace parley::asr {
+class Recognizer;
+}
+namespace parley::translate {
+class Translator;
+}
+namespace parley::tts {
+class Synthesizer;
+}
+
 namespace parley::pipeline {
 
+// Where the session clock comes from (see the header comment).
+enum class Timing {
+  kClock,         // injected clock, seconds since audio started arriving (live input)
+  kArrivalModel,  // arrival_i = max(arrival_{i-1}, a_i) + compute_i (input faster than real time)
+};
+
 struct StageTimings {
-  double asr_s = 0;        // recognizer compute for the audio that produced the event
-  double queue_s = 0;      // waiting between stages
+  double asr_s = 0;    // recognizer compute for the audio that produced the event
+  double queue_s = 0;  // waiting between stages
   double engine_s = 0;
   double translate_s = 0;
   double tts_s = 0;
@@ -34,14 +57,26 @@ struct StageTimings {
 
 struct Caption {
   std::string session_id;
-  std::string lang;             // target language ("es"); the source language for source captions
-  engine::Segment segment;      // the source segment (text in the source language)
-  std::string text;             // translation; the source text when untranslated
-  bool translated = true;       // false when the translator was unavailable (captioned in source)
+  std::string lang;         // target language ("es"); the source language for source captions
+  engine::Segment segment;  // the source segment (text in the source language)
+  std::string text;         // translation; the source text when untranslated
+  bool translated = true;   // false when the translator was unavailable (captioned in source)
   std::vector<std::int16_t> audio;  // synthesized speech, 16 kHz mono (empty when off or failed)
-  double ready_at = 0;          // session clock (seconds since the session's audio start)
-  double latency_s = 0;         // ready_at minus the end time of the segment's last word
+  double ready_at = 0;              // session clock (seconds since the session's audio start)
+  double latency_s = 0;             // ready_at minus the end time of the segment's last word
   StageTimings timings;
+};
+
+// One step of the recognizer: an accept() of a chunk (or of silence standing in for dropped
+// audio), or the closing finish(). Recorded so that the engine can be rerun on exactly the
+// recognition a session saw (runEngineOnSteps in mode_compare.h).
+struct RecognizerStep {
+  double audio_time = 0;       // audio consumed by the recognizer after the step (stream seconds)
+  double compute_s = 0;        // recognizer CPU time of the step (thread CPU clock)
+  double arrival = 0;          // arrival model: max(previous arrival, audio_time) + compute_s
+  double received_at = 0;      // session clock when the delivery thread handled the step
+  bool end_of_stream = false;  // the recognizer's finish()
+  std::vector<engine::RecognizerEvent> events;
 };
 
 struct PipelineOptions {
@@ -50,17 +85,31 @@ struct PipelineOptions {
   engine::Mode mode = engine::Mode::kPartial;
   std::vector<std::string> targets = {"es"};
   bool synthesize = true;
-  std::string grammar_path;             // optional JSGF grammar for the recognizer
-  std::size_t audio_queue_chunks = 200; // bounded recognizer queue (chunks)
+  std::string grammar_path;              // optional JSGF grammar for the recognizer
+  std::size_t audio_queue_chunks = 200;  // bounded recognizer queue (chunks)
+  Timing timing = Timing::kClock;
+  // Recognizer steps waiting for the delivery thread before the recognizer thread waits for
+  // room (backpressure reaches the audio queue, whose overflow drops at the edge). 1..100000.
+  std::size_t step_queue = 64;
+  // Live ticks: the engine is ticked at nextDeadline() or after this long, whichever first.
+  double tick_interval_s = 0.05;
+  // Called on the delivery thread after each recognizer step was handled (recording, tests).
+  std::function<void(const RecognizerStep&)> on_step;
 };
 
 struct PipelineStats {
   long long audio_chunks = 0;
-  long long audio_chunks_dropped = 0;   // queue full: never blocks the audio input
+  long long audio_chunks_dropped = 0;  // queue full: never blocks the audio input
   long long recognizer_events = 0;
   long long segments = 0;
   long long captions = 0;
   long long untranslated_captions = 0;
+  long long synthesis_failures = 0;  // captions whose speech could not be synthesized
+  long long recognizer_steps = 0;
+  double audio_seconds = 0;  // audio consumed by the recognizer
+  double asr_compute_s = 0;  // recognizer CPU time (real-time factor = this / audio)
+  double session_time = 0;   // session clock at the last step handled
+  int max_audio_queue_depth = 0;
   engine::EngineStats engine;
 };
 
@@ -72,6 +121,18 @@ class Services {
   static core::Result<std::unique_ptr<Services>> createEmbedded();
   // True when recognizer models, translator and synthesizer are usable (for /readyz).
   virtual bool ready(std::string* why) const = 0;
+
+  // The backends a session uses. The defaults report kUnavailable, so a Services written for a
+  // test only overrides what it provides.
+  // A new recognizer for one session (pocketsphinx: one decoder, ~93 MB, per session).
+  // `grammar_path`: optional JSGF grammar (empty: the language model).
+  virtual core::Result<std::unique_ptr<asr::Recognizer>> createRecognizer(
+      const std::string& grammar_path);
+  // The shared translator from English into `lang` ("es"); kNotFound when the language is not
+  // installed. Thread-safe; caches translations.
+  virtual core::Result<translate::Translator*> translator(const std::string& lang);
+  // The shared synthesizer (voices named by language). Thread-safe.
+  virtual core::Result<tts::Synthesizer*> synthesizer();
 };
 
 class SessionPipeline {
@@ -82,10 +143,10 @@ class SessionPipeline {
   virtual ~SessionPipeline() = default;
 
   static core::Result<std::unique_ptr<SessionPipeline>> start(PipelineOptions options,
-                                                             Services& services,
-                                                             const core::Clock& clock,
-                                                             SegmentCallback on_segment,
-                                                             CaptionCallback on_caption);
+                                                              Services& services,
+                                                              const core::Clock& clock,
+                                                              SegmentCallback on_segment,
+                                                              CaptionCallback on_caption);
 
   // 16 kHz s16le mono samples. Never blocks; a full queue drops the chunk, counts it and
   // returns kUnavailable.

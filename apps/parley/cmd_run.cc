@@ -1,0 +1,542 @@
+// `parley run`: one session end to end on an audio file (recognizer -> engine -> translator ->
+// synthesizer, src/pipeline), printing captions as they are produced, writing the translated
+// speech, and ending with a summary that compares word latency in partial and final-only mode on
+// the same recognition (the recognizer runs once; its steps are recorded and the engine is rerun
+// in both modes, pipeline/mode_compare.h). docs/pipeline.md describes the timing model.
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "audio/audio.h"
+#include "command.h"
+#include "core/clock.h"
+#include "core/log.h"
+#include "engine/config.h"
+#include "ingest/replay.h"
+#include "pipeline/mode_compare.h"
+#include "pipeline/session_pipeline.h"
+
+namespace parley::app {
+namespace {
+
+constexpr const char* kName = "run";
+constexpr int kRate = 16000;
+
+void printHelp() {
+  std::printf(
+      "Usage: parley run AUDIO [options]\n"
+      "\n"
+      "Runs one live session on AUDIO: pocketsphinx recognition, the partial-results engine,\n"
+      "apertium translation and espeak-ng speech, wired as the server wires them (threads and\n"
+      "bounded queues, src/pipeline). Captions are printed as they are produced: session time\n"
+      "when ready, latency, segment kind, the English source and its translation. A summary\n"
+      "follows: word latency in partial and final-only mode side by side, measured on the SAME\n"
+      "recognition (the recognizer runs once; its output is recorded and the engine rerun in\n"
+      "both modes), the recognizer's real-time factor, per-stage timings and peak memory.\n"
+      "\n"
+      "AUDIO: a WAV file (PCM 8/16/24/32-bit or float, any common rate and channel count;\n"
+      "converted to 16 kHz mono) or headerless .raw/.pcm (16 kHz s16le mono).\n"
+      "\n"
+      "Options:\n"
+      "  --to LANG                 target language (default es); repeatable\n"
+      "  --mode partial|final-only live captions from this mode (default partial)\n"
+      "  --out-audio FILE.wav      write the translated speech of the first --to language:\n"
+      "                            16 kHz mono; each caption's speech starts at its ready time\n"
+      "                            (or right after the previous one if that is still playing),\n"
+      "                            so the file is what a listener joining at 0 s would hear\n"
+      "  --realtime                feed the audio at 1x speed (one chunk per chunk duration):\n"
+      "                            timings are those a live listener would see\n"
+      "  --json                    one JSON object per caption, then one summary object\n"
+      "  --config FILE.toml        engine settings (flat `key = value` or an [engine] table)\n"
+      "  --set KEY=VALUE           one engine setting; repeatable; wins over --config\n"
+      "  --grammar FILE            recognize only sentences of this JSGF grammar\n"
+      "  --no-speech               skip speech synthesis\n"
+      "  --chunk-ms N              audio chunk length, 10..1000 ms (default 100)\n"
+      "  --session-id ID           session id in logs and JSON (default \"run\")\n"
+      "  -h, --help                this text\n"
+      "Settings precedence: defaults < environment variables < --config < --set.\n"
+      "\n"
+      "Time: the session clock starts with the audio. Word latency = the segment's emitted_at\n"
+      "minus the word's audio end time. With --realtime, emitted_at is read from the steady\n"
+      "clock. Without it, the file is decoded as fast as possible and times follow the\n"
+      "computation-aware arrival model: recognizer step i, which consumed audio up to a_i\n"
+      "seconds in compute_i seconds of CPU, arrives at\n"
+      "  arrival_i = max(arrival_{i-1}, a_i) + compute_i\n"
+      "(what a live session on this machine would see, without waiting for the audio);\n"
+      "translation and speech add their measured durations to a caption's ready time.\n"
+      "\n"
+      "Environment: the engine variables of `parley replay --help` (MIN_STABILITY_THRESHOLD,\n"
+      "...), PARTIAL_RESULTS_ENABLED=false (kill switch: final-only), LOG_LEVEL (default\n"
+      "WARN for this command; log lines go to stderr), STRUCTURED_LOGGING; NO_COLOR disables\n"
+      "colours.\n"
+      "\n"
+      "Exit status: 0 ok; 1 runtime failure (recognizer, translator or synthesizer unavailable,\n"
+      "output not writable); 2 usage error, bad setting, unreadable or unsupported audio.\n"
+      "\n"
+      "Examples:\n"
+      "  parley run /usr/share/pocketsphinx/test/data/librivox/"
+      "sense_and_sensibility_01_austen_64kb-0870.wav\n"
+      "  parley run talk.wav --to es --out-audio talk-es.wav --realtime\n"
+      "  parley run talk.wav --mode final-only --json\n");
+}
+
+// --- terminal output ---------------------------------------------------------------------------
+
+struct Style {
+  bool color = false;
+  const char* dim() const { return color ? "\033[2m" : ""; }
+  const char* bold() const { return color ? "\033[1m" : ""; }
+  const char* target() const { return color ? "\033[1;36m" : ""; }
+  const char* warn() const { return color ? "\033[33m" : ""; }
+  const char* reset() const { return color ? "\033[0m" : ""; }
+};
+
+int terminalColumns() {
+  winsize ws{};
+  if (isatty(STDOUT_FILENO) == 1 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+    return ws.ws_col;
+  }
+  if (const char* c = std::getenv("COLUMNS")) {
+    int n = std::atoi(c);
+    if (n > 0) return n;
+  }
+  return 100;
+}
+
+// Display width of UTF-8 text (code points; the captions are Latin script).
+std::size_t displayWidth(std::string_view s) {
+  std::size_t n = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+// Greedy word wrap to `width` columns.
+std::vector<std::string> wrap(std::string_view text, std::size_t width) {
+  std::vector<std::string> lines;
+  std::string line;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    while (pos < text.size() && text[pos] == ' ') ++pos;
+    if (pos >= text.size()) break;
+    std::size_t end = text.find(' ', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view word = text.substr(pos, end - pos);
+    if (!line.empty() && displayWidth(line) + 1 + displayWidth(word) > width) {
+      lines.push_back(std::move(line));
+      line.clear();
+    }
+    if (!line.empty()) line += ' ';
+    line += word;
+    pos = end;
+  }
+  if (!line.empty() || lines.empty()) lines.push_back(std::move(line));
+  return lines;
+}
+
+// "  ready  latency  kind      " is 30 columns, then "xx  " (language) and the text.
+constexpr int kPrefixWidth = 34;
+
+void printCaptionHeader(const Style& st) {
+  std::printf("%s  %7s  %7s  %-9s %s%s\n", st.dim(), "ready", "latency", "kind", "text",
+              st.reset());
+}
+
+void printTextLines(const Style& st, const char* color, const std::string& lang,
+                    const std::string& text, bool first_line_has_prefix, int columns) {
+  const std::size_t width = static_cast<std::size_t>(std::max(20, columns - kPrefixWidth - 1));
+  auto lines = wrap(text, width);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    if (i > 0 || !first_line_has_prefix) std::printf("%*s", kPrefixWidth - 4, "");
+    std::printf("%s%-2s%s  %s%s%s\n", st.dim(), i == 0 ? lang.c_str() : "", st.reset(), color,
+                lines[i].c_str(), st.reset());
+  }
+}
+
+void printCaption(const Style& st, const pipeline::Caption& c, bool show_source, int columns) {
+  if (show_source) {
+    std::printf("  %6.2fs  %6.2fs  %-9s ", c.ready_at, c.latency_s,
+                engine::segmentKindName(c.segment.kind));
+    printTextLines(st, st.dim(), "en", c.segment.text, true, columns);
+  }
+  std::string text = c.text;
+  if (!c.translated) text = "[untranslated] " + text;
+  printTextLines(st, c.translated ? st.target() : st.warn(), c.lang, text, false, columns);
+  std::fflush(stdout);
+}
+
+// --- JSON --------------------------------------------------------------------------------------
+
+nlohmann::json summaryJson(const pipeline::Summary& s) {
+  return {{"count", s.count}, {"mean", s.mean}, {"p50", s.p50}, {"p95", s.p95}, {"max", s.max}};
+}
+
+nlohmann::json captionJson(const pipeline::Caption& c) {
+  return {{"type", "caption"},
+          {"session_id", c.session_id},
+          {"seq", c.segment.seq},
+          {"result_id", c.segment.result_id},
+          {"kind", engine::segmentKindName(c.segment.kind)},
+          {"reason", c.segment.reason},
+          {"lang", c.lang},
+          {"source_text", c.segment.text},
+          {"text", c.text},
+          {"translated", c.translated},
+          {"audio_start", c.segment.audio_start},
+          {"audio_end", c.segment.audio_end},
+          {"emitted_at", c.segment.emitted_at},
+          {"ready_at", c.ready_at},
+          {"latency_s", c.latency_s},
+          {"speech_seconds", static_cast<double>(c.audio.size()) / kRate},
+          {"timings",
+           {{"asr_s", c.timings.asr_s},
+            {"queue_s", c.timings.queue_s},
+            {"engine_s", c.timings.engine_s},
+            {"translate_s", c.timings.translate_s},
+            {"tts_s", c.timings.tts_s}}}};
+}
+
+// --- the run -----------------------------------------------------------------------------------
+
+// Settings from the environment, --config and --set (in that order). "" when fine.
+std::string loadEngineConfig(const Args& args, engine::EngineConfig* config, bool* kill_switch) {
+  if (auto problems = engine::applyEnvironment(*config); !problems.empty()) {
+    std::string joined;
+    for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
+    return joined;
+  }
+  if (const char* v = std::getenv("PARTIAL_RESULTS_ENABLED"); v && *v) {
+    std::string_view s(v);
+    if (s == "false") {
+      *kill_switch = true;
+    } else if (s != "true") {
+      return "PARTIAL_RESULTS_ENABLED must be true or false (got '" + std::string(s) + "')";
+    }
+  }
+  if (auto file = args.get("--config")) {
+    if (auto st = ingest::applyConfigFile(*config, *file); !st) return st.error().message;
+  }
+  for (const auto& assignment : args.getAll("--set")) {
+    if (auto st = ingest::applySetAssignment(*config, assignment); !st) {
+      return st.error().message;
+    }
+  }
+  if (auto problems = config->validate(); !problems.empty()) return problems.front();
+  return "";
+}
+
+long long peakRssBytes() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<long long>(usage.ru_maxrss) * 1024;  // Linux: kilobytes
+}
+
+// Collected on the delivery thread; read by main after finish() joined it.
+struct RunLog {
+  std::vector<pipeline::RecognizerStep> steps;
+  std::vector<engine::Segment> segments;
+  std::vector<double> engine_s, translate_s, tts_s, caption_latency;
+  std::vector<std::int16_t> speech;  // the first target's captions, placed at their ready times
+  double speech_seconds = 0;
+  long long last_seq_printed = 0;
+};
+
+void placeSpeech(RunLog& log, const pipeline::Caption& c) {
+  if (c.audio.empty()) return;
+  const auto at = static_cast<std::size_t>(std::max(0.0, c.ready_at) * kRate);
+  const std::size_t start = std::max(at, log.speech.size());
+  log.speech.resize(start, 0);
+  log.speech.insert(log.speech.end(), c.audio.begin(), c.audio.end());
+  log.speech_seconds += static_cast<double>(c.audio.size()) / kRate;
+}
+
+void printRow(const char* label, const pipeline::Summary& a, const pipeline::Summary& b,
+              double pipeline::Summary::*field) {
+  std::printf("    %-14s %9.2fs %11.2fs\n", label, a.*field, b.*field);
+}
+
+void printStage(const char* label, const pipeline::Summary& s) {
+  std::printf("    %-24s %9.2f ms %9.2f ms %9.2f ms %7lld\n", label, s.mean * 1e3, s.p95 * 1e3,
+              s.max * 1e3, s.count);
+}
+
+int runMain(int argc, char** argv) {
+  std::string error;
+  auto args = Args::parse(argc, argv,
+                          {{"--to", true, true},
+                           {"--mode"},
+                           {"--out-audio"},
+                           {"--realtime", false},
+                           {"--json", false},
+                           {"--config"},
+                           {"--set", true, true},
+                           {"--grammar"},
+                           {"--no-speech", false},
+                           {"--chunk-ms"},
+                           {"--session-id"},
+                           {"--help", false},
+                           {"-h", false}},
+                          &error);
+  if (!args) return usageError(kName, error);
+  if (args->has("--help") || args->has("-h")) {
+    printHelp();
+    return 0;
+  }
+  if (args->positionals().size() != 1) {
+    return usageError(
+        kName, args->positionals().empty()
+                   ? "missing AUDIO (a .wav file, or .raw/.pcm 16 kHz s16le mono)"
+                   : "expected one AUDIO file, got " + std::to_string(args->positionals().size()));
+  }
+  const std::string audio_path = args->positionals()[0];
+  // Captions are the output here: informational log lines only when asked for.
+  if (std::getenv("LOG_LEVEL") == nullptr) core::log::setLevel(core::log::Level::kWarn);
+
+  pipeline::PipelineOptions options;
+  options.session_id = args->getOr("--session-id", "run");
+  if (options.session_id.empty()) return usageError(kName, "--session-id must not be empty");
+  bool kill_switch = false;
+  if (auto msg = loadEngineConfig(*args, &options.engine, &kill_switch); !msg.empty()) {
+    return usageError(kName, msg);
+  }
+  if (auto mode = args->get("--mode")) {
+    auto parsed = engine::parseMode(*mode);
+    if (!parsed) return usageError(kName, "--" + parsed.error().message);
+    options.mode = *parsed;
+  }
+  if (kill_switch) options.mode = engine::Mode::kFinalOnly;
+  options.targets = args->getAll("--to");
+  if (options.targets.empty()) options.targets = {"es"};
+  for (const auto& t : options.targets) {
+    if (t.empty()) return usageError(kName, "--to needs a language code such as es");
+  }
+  options.synthesize = !args->has("--no-speech");
+  if (auto g = args->get("--grammar")) {
+    if (access(g->c_str(), R_OK) != 0) return usageError(kName, "cannot read grammar file " + *g);
+    options.grammar_path = *g;
+  }
+  auto chunk_ms = parseNumber(args->getOr("--chunk-ms", "100"), "--chunk-ms", 10, 1000, &error);
+  if (!chunk_ms) return usageError(kName, error);
+  const auto chunk = static_cast<std::size_t>(std::lround(*chunk_ms * kRate / 1000.0));
+  const bool realtime = args->has("--realtime");
+  const bool json = args->has("--json");
+  const auto out_audio = args->get("--out-audio");
+
+  auto audio = audio::readAudioFile(audio_path);
+  if (!audio.ok()) {
+    std::fprintf(stderr, "parley run: %s\n", audio.error().message.c_str());
+    return 2;
+  }
+  const std::vector<std::int16_t>& pcm = audio->samples;
+  const double audio_seconds = static_cast<double>(pcm.size()) / kRate;
+  if (pcm.empty()) {
+    std::fprintf(stderr, "parley run: %s: no audio samples\n", audio_path.c_str());
+    return 2;
+  }
+
+  auto services = pipeline::Services::createEmbedded();
+  if (!services.ok()) {
+    std::fprintf(stderr, "parley run: %s\n", services.error().message.c_str());
+    return 1;
+  }
+
+  options.timing = realtime ? pipeline::Timing::kClock : pipeline::Timing::kArrivalModel;
+  const std::size_t n_chunks = (pcm.size() + chunk - 1) / chunk;
+  // Faster than real time the whole file may wait in the queue; at 1x the live bound applies.
+  if (!realtime) options.audio_queue_chunks = std::min<std::size_t>(100000, n_chunks + 1);
+
+  const Style style{!json && isatty(STDOUT_FILENO) == 1 && std::getenv("NO_COLOR") == nullptr};
+  const int columns = terminalColumns();
+  RunLog log;
+  options.on_step = [&log](const pipeline::RecognizerStep& s) { log.steps.push_back(s); };
+  const std::string first_target = options.targets.front();
+
+  if (!json) {
+    std::printf(
+        "%sparley run%s  %s  (%.2f s)  en -> %s  mode %s  %s\n", style.bold(), style.reset(),
+        audio_path.c_str(), audio_seconds,
+        [&] {
+          std::string s;
+          for (const auto& t : options.targets) s += (s.empty() ? "" : ",") + t;
+          return s;
+        }()
+            .c_str(),
+        engine::modeName(options.mode),
+        realtime ? "real time (1x)" : "as fast as possible (arrival-model clock)");
+    if (kill_switch) std::printf("  PARTIAL_RESULTS_ENABLED=false: kill switch, final-only\n");
+    std::printf("\n");
+    printCaptionHeader(style);
+  }
+
+  core::SystemClock clock;
+  auto on_segment = [&log](const engine::Segment& s) { log.segments.push_back(s); };
+  auto on_caption = [&](const pipeline::Caption& c) {
+    const bool first = c.lang == first_target;
+    if (first) {
+      log.engine_s.push_back(c.timings.engine_s);
+      log.caption_latency.push_back(c.latency_s);
+      placeSpeech(log, c);
+    }
+    log.translate_s.push_back(c.timings.translate_s);
+    if (options.synthesize) log.tts_s.push_back(c.timings.tts_s);
+    if (json) {
+      std::string line = captionJson(c).dump();
+      std::printf("%s\n", line.c_str());
+      std::fflush(stdout);
+    } else {
+      printCaption(style, c, c.segment.seq != log.last_seq_printed, columns);
+    }
+    log.last_seq_printed = c.segment.seq;
+  };
+  auto started =
+      pipeline::SessionPipeline::start(options, **services, clock, on_segment, on_caption);
+  if (!started.ok()) {
+    std::fprintf(stderr, "parley run: %s\n", started.error().message.c_str());
+    return core::exitCodeFor(started.error()) == 2 ? 2 : 1;
+  }
+  pipeline::SessionPipeline& session = **started;
+
+  const auto t_start = std::chrono::steady_clock::now();
+  const auto chunk_duration = std::chrono::duration<double>(static_cast<double>(chunk) / kRate);
+  for (std::size_t i = 0; i < n_chunks; ++i) {
+    const std::size_t begin = i * chunk;
+    const std::size_t n = std::min(chunk, pcm.size() - begin);
+    if (realtime) {
+      // A chunk can be sent once all of it has been "spoken".
+      std::this_thread::sleep_until(t_start +
+                                    std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                        chunk_duration * static_cast<double>(i + 1)));
+    }
+    (void)session.pushAudio(std::span<const std::int16_t>(pcm.data() + begin, n));
+  }
+  session.finish();
+  const pipeline::PipelineStats stats = session.stats();
+
+  // Both modes on the same recognition.
+  const pipeline::StepClock step_clock =
+      realtime ? pipeline::StepClock::kReceived : pipeline::StepClock::kArrival;
+  const pipeline::ModeRun partial = pipeline::runEngineOnSteps(
+      log.steps, options.session_id, options.engine, engine::Mode::kPartial, step_clock);
+  const pipeline::ModeRun final_only = pipeline::runEngineOnSteps(
+      log.steps, options.session_id, options.engine, engine::Mode::kFinalOnly, step_clock);
+  const pipeline::Summary live = pipeline::summarize(pipeline::wordLatencies(log.segments));
+
+  std::vector<double> asr_steps;
+  for (const auto& s : log.steps) asr_steps.push_back(s.compute_s);
+  const pipeline::Summary asr = pipeline::summarize(asr_steps);
+  const pipeline::Summary eng = pipeline::summarize(log.engine_s);
+  const pipeline::Summary tr = pipeline::summarize(log.translate_s);
+  const pipeline::Summary tts = pipeline::summarize(log.tts_s);
+  const pipeline::Summary ready = pipeline::summarize(log.caption_latency);
+  const double rtf = stats.audio_seconds > 0 ? stats.asr_compute_s / stats.audio_seconds : 0;
+
+  int exit_code = 0;
+  if (out_audio) {
+    if (auto st = audio::writeWav(*out_audio, log.speech, kRate); !st.ok()) {
+      std::fprintf(stderr, "parley run: %s\n", st.error().message.c_str());
+      exit_code = 1;
+    }
+  }
+  const long long rss = peakRssBytes();
+
+  if (json) {
+    nlohmann::json j = {{"type", "summary"},
+                        {"session_id", options.session_id},
+                        {"audio", audio_path},
+                        {"audio_seconds", audio_seconds},
+                        {"mode", engine::modeName(options.mode)},
+                        {"timing", realtime ? "realtime" : "arrival_model"},
+                        {"targets", options.targets},
+                        {"word_latency",
+                         {{"partial", summaryJson(partial.latency)},
+                          {"final_only", summaryJson(final_only.latency)},
+                          {"live", summaryJson(live)}}},
+                        {"segments",
+                         {{"partial", partial.segments.size()},
+                          {"final_only", final_only.segments.size()},
+                          {"live", log.segments.size()}}},
+                        {"caption_latency", summaryJson(ready)},
+                        {"asr_compute_s", stats.asr_compute_s},
+                        {"real_time_factor", rtf},
+                        {"stages",
+                         {{"asr_step", summaryJson(asr)},
+                          {"engine", summaryJson(eng)},
+                          {"translate", summaryJson(tr)},
+                          {"tts", summaryJson(tts)}}},
+                        {"recognizer_events", stats.recognizer_events},
+                        {"captions", stats.captions},
+                        {"untranslated_captions", stats.untranslated_captions},
+                        {"synthesis_failures", stats.synthesis_failures},
+                        {"audio_chunks", stats.audio_chunks},
+                        {"audio_chunks_dropped", stats.audio_chunks_dropped},
+                        {"speech_seconds", log.speech_seconds},
+                        {"out_audio", out_audio ? *out_audio : ""},
+                        {"out_audio_seconds", static_cast<double>(log.speech.size()) / kRate},
+                        {"peak_rss_bytes", rss}};
+    std::printf("%s\n", j.dump().c_str());
+    return exit_code;
+  }
+
+  std::printf("\n%sSummary%s  %.2f s of audio, %lld recognizer events, %lld captions", style.bold(),
+              style.reset(), audio_seconds, stats.recognizer_events, stats.captions);
+  if (stats.untranslated_captions > 0) {
+    std::printf(" (%s%lld untranslated%s)", style.warn(), stats.untranslated_captions,
+                style.reset());
+  }
+  std::printf(
+      "\n\n  Word latency, audio word end -> segment emitted (%s clock; same recognition):\n",
+      realtime ? "steady" : "arrival-model");
+  std::printf("    %-14s %10s %12s\n", "", "partial", "final-only");
+  std::printf("    %-14s %10lld %12lld\n", "words", partial.latency.count,
+              final_only.latency.count);
+  std::printf("    %-14s %10zu %12zu\n", "segments", partial.segments.size(),
+              final_only.segments.size());
+  printRow("p50", partial.latency, final_only.latency, &pipeline::Summary::p50);
+  printRow("p95", partial.latency, final_only.latency, &pipeline::Summary::p95);
+  printRow("mean", partial.latency, final_only.latency, &pipeline::Summary::mean);
+  if (final_only.latency.p50 > 0) {
+    std::printf("    %-14s %9.2fx\n", "p50 ratio", partial.latency.p50 / final_only.latency.p50);
+  }
+  std::printf(
+      "  Live captions (%s): word latency p50 %.2fs p95 %.2fs; caption ready (last word end ->\n"
+      "    translated and spoken) p50 %.2fs p95 %.2fs\n",
+      engine::modeName(options.mode), live.p50, live.p95, ready.p50, ready.p95);
+  std::printf("\n  Recognition: %.2f s CPU for %.2f s of audio, real-time factor %.3f\n",
+              stats.asr_compute_s, stats.audio_seconds, rtf);
+  std::printf("\n    %-24s %12s %12s %12s %7s\n", "stage", "mean", "p95", "max", "n");
+  printStage("asr (per audio chunk)", asr);
+  printStage("engine (per segment)", eng);
+  printStage("translate (per caption)", tr);
+  if (options.synthesize) printStage("tts (per caption)", tts);
+  std::printf("\n  Memory: peak RSS %.1f MiB", static_cast<double>(rss) / (1024.0 * 1024.0));
+  if (stats.audio_chunks_dropped > 0) {
+    std::printf("   %saudio chunks dropped: %lld%s", style.warn(), stats.audio_chunks_dropped,
+                style.reset());
+  }
+  std::printf("\n");
+  if (out_audio && exit_code == 0) {
+    std::printf("  Speech (%s): %s, %.2f s (%.2f s of speech placed at caption ready times)\n",
+                first_target.c_str(), out_audio->c_str(),
+                static_cast<double>(log.speech.size()) / kRate, log.speech_seconds);
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+PARLEY_COMMAND("run", "run one session end to end on an audio file (captions, speech, latency)",
+               runMain);
+
+}  // namespace parley::app

@@ -1,0 +1,127 @@
+// Services::createEmbedded(): the one-machine stack. pocketsphinx (a decoder per session),
+// apertium (one long-lived pipeline per language pair, LRU-cached, started on first use and
+// shared by every session), espeak-ng (one synthesis thread per process).
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "asr/pocketsphinx/pocketsphinx_recognizer.h"
+#include "pipeline/session_pipeline.h"
+#include "translate/apertium/apertium_translator.h"
+#include "translate/translator.h"
+#include "tts/espeak/espeak_synthesizer.h"
+#include "tts/synthesizer.h"
+
+namespace parley::pipeline {
+
+namespace {
+
+namespace ps = parley::asr::pocketsphinx;
+
+// The recognizer's model files are present ("" when fine).
+std::string missingModel() {
+  ps::PocketsphinxConfig config;
+  if (auto problems = config.validate(); !problems.empty()) return problems.front();
+  std::error_code ec;
+  for (const std::string& path : {config.hmmPath(), config.lmPath(), config.dictPath()}) {
+    if (!std::filesystem::exists(path, ec)) {
+      return "pocketsphinx model file " + path + " is missing (install pocketsphinx-en-us)";
+    }
+  }
+  return "";
+}
+
+// Target language -> apertium pair, for the source language English.
+struct PairInfo {
+  const char* lang;
+  const char* pair;
+};
+constexpr PairInfo kPairs[] = {{"es", "eng-spa"}};
+
+const char* pairFor(const std::string& lang) {
+  for (const auto& p : kPairs) {
+    if (lang == p.lang) return p.pair;
+  }
+  return nullptr;
+}
+
+class EmbeddedServices final : public Services {
+ public:
+  explicit EmbeddedServices(std::unique_ptr<tts::Synthesizer> synthesizer)
+      : cache_(std::make_shared<translate::TranslationCache>()),
+        synthesizer_(std::move(synthesizer)) {}
+
+  bool ready(std::string* why) const override {
+    if (auto missing = missingModel(); !missing.empty()) {
+      if (why) *why = "recognizer: " + missing;
+      return false;
+    }
+    std::lock_guard lock(mu_);
+    for (const auto& [lang, translator] : translators_) {
+      if (!translator->available()) {
+        if (why) *why = "translator " + lang + " is restarting";
+        return false;
+      }
+    }
+    if (why) why->clear();
+    return true;
+  }
+
+  core::Result<std::unique_ptr<asr::Recognizer>> createRecognizer(
+      const std::string& grammar_path) override {
+    ps::PocketsphinxConfig config;
+    config.grammar = grammar_path;
+    return ps::createRecognizer(config);
+  }
+
+  core::Result<translate::Translator*> translator(const std::string& lang) override {
+    std::lock_guard lock(mu_);
+    if (auto it = translators_.find(lang); it != translators_.end()) return it->second.get();
+    const char* pair = pairFor(lang);
+    if (!pair) {
+      return core::Error::notFound("no translation from English into '" + lang +
+                                   "' (installed: es)");
+    }
+    translate::ApertiumConfig config;
+    config.pair = pair;
+    config.target_language = lang;
+    auto created = translate::createCachedApertiumTranslator(config, cache_);
+    if (!created.ok()) return created.error();
+    auto* raw = created->get();
+    translators_.emplace(lang, std::move(*created));
+    return raw;
+  }
+
+  core::Result<tts::Synthesizer*> synthesizer() override { return synthesizer_.get(); }
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<translate::TranslationCache> cache_;
+  std::map<std::string, std::unique_ptr<translate::Translator>> translators_;
+  std::unique_ptr<tts::Synthesizer> synthesizer_;
+};
+
+}  // namespace
+
+core::Result<std::unique_ptr<Services>> Services::createEmbedded() {
+  // Fail early, naming what is missing, rather than in the first session.
+  if (auto missing = missingModel(); !missing.empty()) {
+    return core::Error::unavailable("speech recognizer: " + missing);
+  }
+  auto synthesizer = tts::EspeakSynthesizer::create();
+  if (!synthesizer.ok()) {
+    return core::Error::unavailable("speech synthesizer: " + synthesizer.error().message);
+  }
+  auto services = std::make_unique<EmbeddedServices>(
+      std::unique_ptr<tts::Synthesizer>(std::move(*synthesizer)));
+  // Start the default pair now: it takes a moment to load its dictionaries.
+  if (auto t = services->translator("es"); !t.ok()) {
+    return core::Error::unavailable("translator en->es: " + t.error().message);
+  }
+  return std::unique_ptr<Services>(std::move(services));
+}
+
+}  // namespace parley::pipeline

@@ -1,0 +1,61 @@
+#include "pipeline/mode_compare.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "pipeline/engine_driver.h"
+
+namespace parley::pipeline {
+
+Summary summarize(std::vector<double> values) {
+  Summary s;
+  if (values.empty()) return s;
+  std::sort(values.begin(), values.end());
+  const std::size_t n = values.size();
+  s.count = static_cast<long long>(n);
+  double sum = 0;
+  for (double v : values) sum += v;
+  s.mean = sum / static_cast<double>(n);
+  auto rank = [&](double p) {
+    auto idx = static_cast<std::size_t>(std::ceil(p * static_cast<double>(n)));
+    return values[std::clamp<std::size_t>(idx, 1, n) - 1];
+  };
+  s.p50 = rank(0.50);
+  s.p95 = rank(0.95);
+  s.max = values.back();
+  return s;
+}
+
+std::vector<double> wordLatencies(std::span<const engine::Segment> segments) {
+  std::vector<double> out;
+  for (const auto& seg : segments) {
+    for (const auto& w : seg.words) {
+      if (w.kind == engine::WordKind::kWord) out.push_back(seg.emitted_at - w.end);
+    }
+  }
+  return out;
+}
+
+ModeRun runEngineOnSteps(std::span<const RecognizerStep> steps, const std::string& session_id,
+                         const engine::EngineConfig& config, engine::Mode mode, StepClock clock) {
+  ModeRun run;
+  run.mode = mode;
+  EngineDriver driver(session_id, config, mode);
+  auto take = [&] {
+    for (auto& seg : driver.output().segments) run.segments.push_back(std::move(seg));
+    driver.output().clear();
+  };
+  for (const auto& step : steps) {
+    const double t = clock == StepClock::kArrival ? step.arrival : step.received_at;
+    driver.audio(step.audio_time, t);
+    for (const auto& e : step.events) driver.event(e, t);
+    take();
+  }
+  driver.finish(driver.now());
+  take();
+  run.stats = driver.engine().stats();
+  run.latency = summarize(wordLatencies(run.segments));
+  return run;
+}
+
+}  // namespace parley::pipeline

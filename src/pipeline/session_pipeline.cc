@@ -1,0 +1,456 @@
+#include "pipeline/session_pipeline.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <utility>
+#include <variant>
+
+#include "asr/arrival_model.h"
+#include "asr/recognizer.h"
+#include "asr/recognizer_worker.h"
+#include "audio/audio.h"
+#include "core/log.h"
+#include "pipeline/engine_driver.h"
+#include "pipeline/timed_recognizer.h"
+#include "translate/translator.h"
+#include "tts/synthesizer.h"
+
+namespace parley::pipeline {
+
+// --- Services defaults ------------------------------------------------------------------------
+
+core::Result<std::unique_ptr<asr::Recognizer>> Services::createRecognizer(const std::string&) {
+  return core::Error::unavailable("these services provide no recognizer");
+}
+
+core::Result<translate::Translator*> Services::translator(const std::string& lang) {
+  return core::Error::unavailable("these services provide no translator (for " + lang + ")");
+}
+
+core::Result<tts::Synthesizer*> Services::synthesizer() {
+  return core::Error::unavailable("these services provide no synthesizer");
+}
+
+namespace {
+
+constexpr const char* kSourceLanguage = "en";
+constexpr int kCaptionRate = 16000;  // Caption::audio
+
+// The end time of a segment's last spoken word (punctuation has the time of its word).
+double lastWordEnd(const engine::Segment& seg) {
+  for (auto it = seg.words.rbegin(); it != seg.words.rend(); ++it) {
+    if (it->kind == engine::WordKind::kWord) return it->end;
+  }
+  return seg.words.empty() ? seg.audio_end : seg.words.back().end;
+}
+
+struct SetModeCommand {
+  engine::Mode mode;
+};
+struct AddTargetCommand {
+  std::string lang;
+};
+struct RemoveTargetCommand {
+  std::string lang;
+};
+using Command = std::variant<SetModeCommand, AddTargetCommand, RemoveTargetCommand>;
+
+// What the segments produced by one piece of delivery-thread work share.
+struct WorkContext {
+  double asr_s = 0;
+  double queue_s = 0;
+  double engine_s = 0;
+};
+
+class PipelineImpl final : public SessionPipeline {
+ public:
+  PipelineImpl(PipelineOptions options, Services& services, const core::Clock& clock,
+               SegmentCallback on_segment, CaptionCallback on_caption)
+      : options_(std::move(options)),
+        services_(services),
+        clock_(clock),
+        on_segment_(std::move(on_segment)),
+        on_caption_(std::move(on_caption)),
+        driver_(options_.session_id, options_.engine, options_.mode),
+        targets_(options_.targets) {}
+
+  ~PipelineImpl() override { finish(); }
+
+  core::Status start(std::unique_ptr<asr::Recognizer> recognizer) {
+    auto timed = std::make_unique<TimedRecognizer>(
+        std::move(recognizer), [this](RecognizerStep step) { postStep(std::move(step)); });
+    asr::WorkerConfig config;
+    config.max_queued_chunks = static_cast<int>(options_.audio_queue_chunks);
+    worker_ = std::make_unique<asr::RecognizerWorker>(std::move(timed), config, nullptr);
+    if (auto st = worker_->start(); !st.ok()) return st;
+    delivery_ = std::thread([this] { deliveryLoop(); });
+    core::log::info("pipeline_started", options_.session_id, "session pipeline started",
+                    {{"mode", engine::modeName(options_.mode)},
+                     {"timing", options_.timing == Timing::kClock ? "clock" : "arrival_model"}});
+    return core::okStatus();
+  }
+
+  core::Status pushAudio(std::span<const std::int16_t> pcm) override {
+    {
+      std::lock_guard lock(push_mu_);
+      if (finished_) return core::Error::usage("pushAudio() after finish()");
+      const double now = clock_.now();
+      if (!audio_started_) {
+        // The first chunk arrives once it has been spoken: session time starts its duration
+        // earlier, so that session time and stream (audio) time share their origin.
+        audio_started_ = true;
+        t0_ = now - static_cast<double>(pcm.size()) / asr::kSampleRate;
+      }
+      samples_pushed_ += static_cast<long long>(pcm.size());
+      push_times_.push_back({static_cast<double>(samples_pushed_) / asr::kSampleRate, now - t0_});
+    }
+    core::Status st = worker_->push(pcm);
+    std::lock_guard lock(stats_mu_);
+    ++stats_.audio_chunks;
+    if (!st.ok() && st.error().code == core::ErrorCode::kUnavailable) {
+      ++stats_.audio_chunks_dropped;
+    }
+    return st;
+  }
+
+  void setMode(engine::Mode mode) override { post(SetModeCommand{mode}); }
+  void addTarget(const std::string& lang) override { post(AddTargetCommand{lang}); }
+  void removeTarget(const std::string& lang) override { post(RemoveTargetCommand{lang}); }
+
+  void finish() override {
+    {
+      std::lock_guard lock(push_mu_);
+      if (finished_) return;
+      finished_ = true;
+    }
+    if (worker_) {
+      if (auto st = worker_->finish(); !st.ok()) {
+        core::log::error("recognizer_failed", options_.session_id, st.error().message);
+      }
+    }
+    {
+      std::lock_guard lock(mu_);
+      input_done_ = true;
+    }
+    cv_.notify_all();
+    if (delivery_.joinable()) delivery_.join();
+    const PipelineStats s = stats();
+    core::log::info("pipeline_finished", options_.session_id, "session pipeline finished",
+                    {{"segments", s.segments},
+                     {"captions", s.captions},
+                     {"untranslated_captions", s.untranslated_captions},
+                     {"audio_chunks_dropped", s.audio_chunks_dropped}});
+  }
+
+  PipelineStats stats() const override {
+    PipelineStats s;
+    {
+      std::lock_guard lock(stats_mu_);
+      s = stats_;
+    }
+    if (worker_) s.max_audio_queue_depth = worker_->stats().max_queue_depth;
+    return s;
+  }
+
+ private:
+  // Session clock of the live timing: seconds since the first pushAudio().
+  double sessionNow() const {
+    std::lock_guard lock(push_mu_);
+    return audio_started_ ? clock_.now() - t0_ : 0.0;
+  }
+
+  // When the audio that ends at `audio_time` was pushed (session clock); drops older entries.
+  double pushedAt(double audio_time) {
+    std::lock_guard lock(push_mu_);
+    while (push_times_.size() > 1 && push_times_.front().first < audio_time - 1e-9) {
+      push_times_.pop_front();
+    }
+    return push_times_.empty() ? 0.0 : push_times_.front().second;
+  }
+
+  void post(Command command) {
+    {
+      std::lock_guard lock(mu_);
+      commands_.push_back(std::move(command));
+    }
+    cv_.notify_all();
+  }
+
+  // Recognizer thread: waits for room (backpressure), never drops a step.
+  void postStep(RecognizerStep step) {
+    std::unique_lock lock(mu_);
+    room_cv_.wait(lock, [&] { return steps_.size() < options_.step_queue; });
+    steps_.push_back(std::move(step));
+    lock.unlock();
+    cv_.notify_all();
+  }
+
+  void deliveryLoop() {
+    double last_tick = 0;
+    for (;;) {
+      std::deque<RecognizerStep> steps;
+      std::deque<Command> commands;
+      bool done = false;
+      {
+        std::unique_lock lock(mu_);
+        auto ready = [&] { return !steps_.empty() || !commands_.empty() || input_done_; };
+        if (options_.timing == Timing::kClock) {
+          double due = last_tick + options_.tick_interval_s;
+          if (auto d = driver_.nextDeadline()) due = std::min(due, *d);
+          // At least 1 ms: a deadline the engine cannot move must not spin this thread.
+          const double wait = std::max(0.001, due - sessionNow());
+          cv_.wait_for(lock, std::chrono::duration<double>(wait), ready);
+        } else {
+          cv_.wait(lock, ready);
+        }
+        steps.swap(steps_);
+        commands.swap(commands_);
+        done = input_done_ && steps.empty();
+      }
+      room_cv_.notify_all();
+
+      for (auto& command : commands) apply(command);
+      for (auto& step : steps) handleStep(step);
+      if (options_.timing == Timing::kClock) {
+        const double now = sessionNow();
+        if (auto d = driver_.nextDeadline();
+            (d && *d <= now) || now - last_tick >= options_.tick_interval_s) {
+          runEngine(WorkContext{}, [&] { driver_.advanceTo(now); });
+          last_tick = now;
+        }
+      }
+      if (done) break;
+    }
+    const double end = options_.timing == Timing::kClock ? sessionNow() : driver_.now();
+    runEngine(WorkContext{}, [&] { driver_.finish(end); });
+  }
+
+  void apply(const Command& command) {
+    const double now = options_.timing == Timing::kClock ? sessionNow() : driver_.now();
+    if (const auto* m = std::get_if<SetModeCommand>(&command)) {
+      if (m->mode != driver_.engine().mode()) {
+        core::log::info("pipeline_mode", options_.session_id, "session mode changed",
+                        {{"mode", engine::modeName(m->mode)}});
+      }
+      runEngine(WorkContext{}, [&] { driver_.setMode(m->mode, now); });
+    } else if (const auto* a = std::get_if<AddTargetCommand>(&command)) {
+      if (std::find(targets_.begin(), targets_.end(), a->lang) == targets_.end()) {
+        targets_.push_back(a->lang);
+      }
+    } else if (const auto* r = std::get_if<RemoveTargetCommand>(&command)) {
+      targets_.erase(std::remove(targets_.begin(), targets_.end(), r->lang), targets_.end());
+    }
+  }
+
+  void handleStep(RecognizerStep& step) {
+    WorkContext ctx;
+    ctx.asr_s = step.compute_s;
+    step.arrival = arrival_model_.chunkDone(step.audio_time, step.compute_s);
+    double t = 0;
+    if (options_.timing == Timing::kClock) {
+      t = sessionNow();
+      ctx.queue_s = std::max(0.0, t - pushedAt(step.audio_time) - step.compute_s);
+    } else {
+      t = step.arrival;
+      ctx.queue_s = std::max(0.0, step.arrival - step.compute_s - step.audio_time);
+    }
+    step.received_at = t;
+    runEngine(ctx, [&] {
+      driver_.audio(step.audio_time, t);
+      for (const auto& e : step.events) driver_.event(e, t);
+    });
+    {
+      std::lock_guard lock(stats_mu_);
+      ++stats_.recognizer_steps;
+      stats_.recognizer_events += static_cast<long long>(step.events.size());
+      stats_.audio_seconds = step.audio_time;
+      stats_.asr_compute_s += step.compute_s;
+      stats_.session_time = t;
+    }
+    if (options_.on_step) options_.on_step(step);
+  }
+
+  // Runs engine work, then delivers what it produced: notices, segments, captions.
+  template <typename F>
+  void runEngine(WorkContext ctx, F&& work) {
+    const double t0 = clock_.now();
+    work();
+    ctx.engine_s = clock_.now() - t0;
+    engine::Output& out = driver_.output();
+    for (auto& notice : out.notices) {
+      notice.ts = core::wallTimeSeconds();
+      if (notice.session_id.empty()) notice.session_id = options_.session_id;
+      notice.fields.emplace_back("session_time", driver_.now());
+      core::log::writeRecord(std::move(notice));
+    }
+    std::vector<engine::Segment> segments = std::move(out.segments);
+    out.clear();
+    {
+      std::lock_guard lock(stats_mu_);
+      stats_.segments += static_cast<long long>(segments.size());
+      stats_.engine = driver_.engine().stats();
+    }
+    for (const auto& seg : segments) deliver(seg, ctx);
+  }
+
+  void deliver(const engine::Segment& seg, const WorkContext& ctx) {
+    if (on_segment_) on_segment_(seg);
+    for (const auto& lang : targets_) {
+      Caption caption;
+      caption.session_id = options_.session_id;
+      caption.lang = lang;
+      caption.segment = seg;
+      caption.timings.asr_s = ctx.asr_s;
+      caption.timings.queue_s = ctx.queue_s;
+      caption.timings.engine_s = ctx.engine_s;
+      translateInto(caption);
+      synthesizeInto(caption);
+      if (options_.timing == Timing::kClock) {
+        caption.ready_at = sessionNow();
+      } else {
+        caption.ready_at = std::max(seg.emitted_at, last_ready_) + caption.timings.translate_s +
+                           caption.timings.tts_s;
+        last_ready_ = caption.ready_at;
+      }
+      caption.latency_s = caption.ready_at - lastWordEnd(seg);
+      {
+        std::lock_guard lock(stats_mu_);
+        ++stats_.captions;
+        if (!caption.translated) ++stats_.untranslated_captions;
+      }
+      if (on_caption_) on_caption_(caption);
+    }
+  }
+
+  void translateInto(Caption& caption) {
+    const std::string& source = caption.segment.text;
+    caption.text = source;
+    caption.translated = true;
+    if (caption.lang == kSourceLanguage || source.empty()) return;
+    const double t0 = clock_.now();
+    std::string why;
+    auto translator = services_.translator(caption.lang);
+    if (translator.ok()) {
+      auto text = (*translator)->translate(source);
+      if (text.ok()) {
+        caption.text = std::move(*text);
+      } else {
+        why = text.error().message;
+      }
+    } else {
+      why = translator.error().message;
+    }
+    caption.timings.translate_s = clock_.now() - t0;
+    if (!why.empty()) {
+      caption.translated = false;
+      caption.text = source;
+      core::log::warn("translation_failed", options_.session_id,
+                      "translation failed; captioning in the source language",
+                      {{"lang", caption.lang}, {"seq", caption.segment.seq}, {"error", why}});
+    }
+  }
+
+  void synthesizeInto(Caption& caption) {
+    if (!options_.synthesize || caption.text.empty()) return;
+    const double t0 = clock_.now();
+    std::string why;
+    auto synth = services_.synthesizer();
+    if (synth.ok()) {
+      const std::string voice = caption.translated ? caption.lang : kSourceLanguage;
+      auto speech = (*synth)->synthesize(caption.text, voice);
+      if (speech.ok() && speech->rate != kCaptionRate) {
+        auto resampled = audio::resample(speech->samples, speech->rate, kCaptionRate);
+        if (resampled.ok()) {
+          caption.audio = std::move(*resampled);
+        } else {
+          why = resampled.error().message;
+        }
+      } else if (speech.ok()) {
+        caption.audio = std::move(speech->samples);
+      } else {
+        why = speech.error().message;
+      }
+    } else {
+      why = synth.error().message;
+    }
+    caption.timings.tts_s = clock_.now() - t0;
+    if (!why.empty()) {
+      {
+        std::lock_guard lock(stats_mu_);
+        ++stats_.synthesis_failures;
+      }
+      core::log::warn("synthesis_failed", options_.session_id, "speech synthesis failed",
+                      {{"lang", caption.lang}, {"seq", caption.segment.seq}, {"error", why}});
+    }
+  }
+
+  const PipelineOptions options_;
+  Services& services_;
+  const core::Clock& clock_;
+  SegmentCallback on_segment_;
+  CaptionCallback on_caption_;
+  std::unique_ptr<asr::RecognizerWorker> worker_;
+  std::thread delivery_;
+
+  // Audio input (transport thread), guarded by push_mu_.
+  mutable std::mutex push_mu_;
+  bool finished_ = false;
+  bool audio_started_ = false;
+  double t0_ = 0;
+  long long samples_pushed_ = 0;
+  std::deque<std::pair<double, double>> push_times_;  // (audio end, pushed at session time)
+
+  // Recognizer -> delivery queue, guarded by mu_.
+  std::mutex mu_;
+  std::condition_variable cv_;       // steps, commands or end of input
+  std::condition_variable room_cv_;  // the step queue has room
+  std::deque<RecognizerStep> steps_;
+  std::deque<Command> commands_;
+  bool input_done_ = false;
+
+  // Delivery thread only.
+  EngineDriver driver_;
+  std::vector<std::string> targets_;
+  asr::ArrivalModel arrival_model_;
+  double last_ready_ = 0;
+
+  mutable std::mutex stats_mu_;
+  PipelineStats stats_;
+};
+
+}  // namespace
+
+core::Result<std::unique_ptr<SessionPipeline>> SessionPipeline::start(PipelineOptions options,
+                                                                      Services& services,
+                                                                      const core::Clock& clock,
+                                                                      SegmentCallback on_segment,
+                                                                      CaptionCallback on_caption) {
+  if (options.session_id.empty()) options.session_id = "session";
+  if (auto problems = options.engine.validate(); !problems.empty()) {
+    return core::Error::invalid("invalid engine configuration: " + problems.front());
+  }
+  if (options.audio_queue_chunks < 1 || options.audio_queue_chunks > 100000) {
+    return core::Error::invalid("audio_queue_chunks must be in [1, 100000] (got " +
+                                std::to_string(options.audio_queue_chunks) + ")");
+  }
+  if (options.step_queue < 1 || options.step_queue > 100000) {
+    return core::Error::invalid("step_queue must be in [1, 100000] (got " +
+                                std::to_string(options.step_queue) + ")");
+  }
+  if (!(options.tick_interval_s > 0 && options.tick_interval_s <= 10)) {
+    return core::Error::invalid("tick_interval_s must be in (0, 10] seconds");
+  }
+  auto recognizer = services.createRecognizer(options.grammar_path);
+  if (!recognizer.ok()) return recognizer.error();
+  auto pipeline = std::make_unique<PipelineImpl>(std::move(options), services, clock,
+                                                 std::move(on_segment), std::move(on_caption));
+  if (auto st = pipeline->start(std::move(*recognizer)); !st.ok()) return st.error();
+  return std::unique_ptr<SessionPipeline>(std::move(pipeline));
+}
+
+}  // namespace parley::pipeline
