@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs every google-benchmark binary of the release build.
+# `make bench`: runs every google-benchmark binary of the release build, then the full
+# `parley bench` (records the corpus now, compares the policies, writes the reports).
+# Reports land in build-release/bench/ (report.json, report.md, report.html); see docs/bench.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for b in build-release/benchmarks/*; do
@@ -7,3 +9,5 @@ for b in build-release/benchmarks/*; do
   echo "== $(basename "$b")"
   "$b" --benchmark_counters_tabular=true
 done
+echo "== parley bench"
+build-release/parley bench --out build-release/bench "$@"

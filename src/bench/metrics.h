@@ -1,0 +1,99 @@
+// The benchmark's metric functions (docs/bench.md defines each one): word-level alignment,
+// word latency of a forwarded stream against a final transcript, committed disagreement,
+// normalized erasure of a partial-hypothesis stream, chrF, and nearest-rank percentiles.
+// Pure functions over plain data: no I/O, no clock, deterministic (ties broken by fixed rules),
+// so the tests can check them against hand-computed cases.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/types.h"
+
+namespace parley::bench {
+
+// A token as every metric compares words: lower case, only letters, digits and inner
+// apostrophes kept ("Dashwood's," -> "dashwood's", "." -> ""). Empty tokens are dropped.
+std::string normalizeToken(std::string_view word);
+// normalizeToken over whitespace-separated words of a text, empty tokens dropped.
+std::vector<std::string> normalizeText(std::string_view text);
+
+enum class EditOp { kMatch, kSubstitute, kInsert, kDelete };
+
+// One step of an alignment of a hypothesis against a reference. kInsert: a hypothesis word
+// with no reference word (ref = -1); kDelete: a reference word missing from the hypothesis
+// (hyp = -1).
+struct AlignedPair {
+  EditOp op = EditOp::kMatch;
+  int ref = -1;
+  int hyp = -1;
+};
+
+// Word-level Levenshtein alignment (all edits cost 1). Among the minimum-cost alignments the
+// backtrace prefers, at each step from the end, a diagonal step (match or substitution), then a
+// deletion, then an insertion: the result is unique and in order.
+std::vector<AlignedPair> alignWords(const std::vector<std::string>& reference,
+                                    const std::vector<std::string>& hypothesis);
+// Number of edits in an alignment.
+long long editCount(const std::vector<AlignedPair>& alignment);
+
+// Nearest-rank summary: p-th percentile = the ceil(p * n)-th smallest value (1-based, at
+// least the first).
+struct Distribution {
+  long long count = 0;
+  double mean = 0;
+  double p50 = 0;
+  double p95 = 0;
+  double max = 0;
+};
+Distribution summarize(std::vector<double> values);
+double percentile(std::vector<double> values, double p);
+
+// A word as forwarded to listeners: its text, when its segment was emitted, and whether that
+// segment came from partial results (kinds partial, timeout, overflow, orphan) or a final.
+struct ForwardedToken {
+  std::string text;  // normalized
+  double emitted_at = 0;
+  bool from_partial = false;
+};
+
+// A word of the final transcript with the audio time at which it ends (a gold time from the
+// synthesizer where known, otherwise the recognizer's own word time).
+struct FinalToken {
+  std::string text;  // normalized
+  double end = 0;
+};
+
+// The forwarded stream of a session: segment words in seq order, punctuation dropped,
+// normalized.
+std::vector<ForwardedToken> forwardedTokens(const std::vector<engine::Segment>& segments);
+
+// Stream-versus-final comparison (one session).
+struct StreamComparison {
+  std::vector<double> latencies;  // per final word matched by a forwarded word
+  long long final_words = 0;
+  long long matched_words = 0;          // final words matched exactly by a forwarded word
+  long long forwarded_words = 0;        // every forwarded word
+  long long partial_words = 0;          // forwarded words that came from partial results
+  long long partial_disagreements = 0;  // ... not matched by the final at their position
+};
+// Aligns the forwarded stream (hypothesis) with the final transcript (reference). Each final
+// word that the alignment matches exactly with a forwarded word gets latency
+// `emitted_at - end`; forwarded words from partials that are substituted or inserted count as
+// disagreements.
+StreamComparison compareStream(const std::vector<ForwardedToken>& forwarded,
+                               const std::vector<FinalToken>& final_words);
+
+// Erasure of one result's hypothesis sequence (partials in arrival order, the final last):
+// sum over consecutive pairs of the tokens of the earlier one beyond their common prefix.
+long long erasedTokens(const std::vector<std::vector<std::string>>& hypotheses);
+
+// chrF (Popovic 2015): character n-grams for n = 1..max_order over the texts with whitespace
+// removed (Unicode code points); average precision P and recall R over the orders that have
+// n-grams in both texts, then F = (1 + beta^2) P R / (beta^2 P + R). In [0, 1]; two empty
+// texts score 1.
+double chrF(std::string_view hypothesis, std::string_view reference, int max_order = 6,
+            double beta = 2.0);
+
+}  // namespace parley::bench

@@ -1,0 +1,90 @@
+#include "bench/record.h"
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace parley::bench {
+
+core::Status recordItem(asr::Recognizer& recognizer, std::span<const std::int16_t> pcm,
+                        int chunk_ms, const core::Clock& compute_clock, CorpusItem& item) {
+  if (chunk_ms < 10 || chunk_ms > 10000) {
+    return core::Error::invalid("chunk_ms must be in [10, 10000] (got " + std::to_string(chunk_ms) +
+                                ")");
+  }
+  const std::size_t chunk = static_cast<std::size_t>(chunk_ms) * asr::kSampleRate / 1000;
+  item.items.clear();
+  item.chunk_ms = chunk_ms;
+  std::vector<engine::RecognizerEvent> events;
+  double done = 0;
+  double compute_total = 0;
+  auto emit = [&](double t) {
+    for (auto& e : events) {
+      ingest::TraceItem ti;
+      ti.type = ingest::TraceItem::Type::kEvent;
+      ti.t = t;
+      ti.event = std::move(e);
+      item.items.push_back(std::move(ti));
+    }
+    events.clear();
+  };
+  if (auto s = recognizer.startStream(); !s.ok()) return s;
+  for (std::size_t i = 0; i < pcm.size(); i += chunk) {
+    const std::size_t n = std::min(chunk, pcm.size() - i);
+    const double c0 = compute_clock.now();
+    auto s = recognizer.accept(pcm.subspan(i, n), &events);
+    const double compute = compute_clock.now() - c0;
+    if (!s.ok()) return s;
+    const double a = static_cast<double>(i + n) / asr::kSampleRate;
+    done = std::max(done, a) + compute;
+    compute_total += compute;
+    ingest::TraceItem audio;
+    audio.type = ingest::TraceItem::Type::kAudio;
+    audio.t = a;
+    audio.audio_time = a;
+    item.items.push_back(audio);
+    emit(done);
+  }
+  const double total = static_cast<double>(pcm.size()) / asr::kSampleRate;
+  const double c0 = compute_clock.now();
+  auto s = recognizer.finish(&events);
+  const double compute = compute_clock.now() - c0;
+  if (!s.ok()) return s;
+  done = std::max(done, total) + compute;
+  compute_total += compute;
+  emit(done);
+  item.audio_seconds = total;
+  item.compute_seconds = compute_total;
+  return core::okStatus();
+}
+
+core::Result<std::vector<RealClip>> realClips(const std::string& dir) {
+  std::ifstream in(dir + "/librivox/transcription");
+  if (!in) {
+    return core::Error::notFound("cannot read " + dir +
+                                 "/librivox/transcription (Debian package pocketsphinx-testdata)");
+  }
+  std::vector<RealClip> clips;
+  std::string line;
+  while (std::getline(in, line)) {
+    auto open = line.rfind('(');
+    auto close = line.rfind(')');
+    if (open == std::string::npos || close == std::string::npos || close < open) continue;
+    const std::string id = line.substr(open + 1, close - open - 1);
+    RealClip c;
+    auto dash = id.rfind('-');
+    c.name = "real-librivox-" + (dash == std::string::npos ? id : id.substr(dash + 1));
+    c.path = dir + "/librivox/" + id + ".wav";
+    std::istringstream words(line.substr(0, open));
+    std::string w;
+    while (words >> w) {
+      if (w == "<s>" || w == "</s>") continue;
+      c.reference += (c.reference.empty() ? "" : " ") + w;
+    }
+    clips.push_back(std::move(c));
+  }
+  clips.push_back({"real-goforward", dir + "/goforward.raw", "go forward ten meters"});
+  return clips;
+}
+
+}  // namespace parley::bench
