@@ -38,3 +38,8 @@ tidy: configure
 
 clean:
 	rm -rf build build-release build-tsan
+
+# `make serve`: the live server on http://localhost:8080 (docs/server.md).
+.PHONY: serve
+serve: build
+	./build/parley serve --data var

@@ -1,0 +1,39 @@
+// Internal to the server module (included by its .cc files only): URL helpers and the HTTP
+// request/response types shared by the transport (http_server.cc) and the routes (api.cc).
+#pragma once
+
+#include <boost/beast/http.hpp>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace parley::server {
+
+using HttpRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using HttpResponse = boost::beast::http::response<boost::beast::http::string_body>;
+
+// Percent-decoding ('+' is a space in queries). nullopt on a malformed escape.
+std::optional<std::string> urlDecode(std::string_view s);
+// Splits "/a/b?x=1&y=2" into path and decoded query parameters.
+struct Target {
+  std::string path;
+  std::map<std::string, std::string> query;
+};
+Target parseTarget(std::string_view target);
+
+std::string contentTypeFor(std::string_view path);
+// Constant-time comparison (admin and speaker tokens).
+bool secureEquals(std::string_view a, std::string_view b);
+// The token of "Authorization: Bearer <token>", empty when absent.
+std::string bearerToken(const HttpRequest& req);
+
+HttpResponse makeResponse(const HttpRequest& req, boost::beast::http::status status,
+                          std::string body, std::string_view content_type);
+HttpResponse jsonResponse(const HttpRequest& req, boost::beast::http::status status,
+                          std::string body);
+// {"error": code, "message": message}
+HttpResponse errorResponse(const HttpRequest& req, boost::beast::http::status status,
+                           std::string_view code, std::string_view message);
+
+}  // namespace parley::server

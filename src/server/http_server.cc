@@ -1,0 +1,973 @@
+#include "server/http_server.h"
+
+#include <algorithm>
+#include <atomic>
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "core/log.h"
+#include "flags/report.h"
+#include "flags/rollout.h"
+#include "server/http_internal.h"
+#include "server/session_ids.h"
+#include "storage/subtitles.h"
+
+namespace parley::server {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double steadySeconds() {
+  return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
+}
+
+std::chrono::milliseconds ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
+}
+
+bool isLangCode(std::string_view s) {
+  if (s.size() < 2 || s.size() > 12) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
+  });
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(ServerConfig c, ServerDeps d)
+      : config(std::move(c)),
+        deps(std::move(d)),
+        blocking(static_cast<std::size_t>(config.blocking_threads)),
+        acceptor(ioc),
+        tick_timer(ioc) {}
+
+  ServerConfig config;
+  ServerDeps deps;
+  net::io_context ioc;
+  net::thread_pool blocking;
+  tcp::acceptor acceptor;
+  net::steady_timer tick_timer;
+  std::vector<std::thread> threads;
+  std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> stopped{false};
+  std::atomic<int> open_connections{0};
+  int bound_port = 0;
+
+  void accept();
+  void scheduleTick();
+  void handleHttp(const std::shared_ptr<class HttpSession>& session, HttpRequest req,
+                  const std::string& remote);
+  std::optional<HttpResponse> route(const std::shared_ptr<class HttpSession>& session,
+                                    const HttpRequest& req, const std::string& remote);
+  std::optional<HttpResponse> staticFile(const HttpRequest& req, const std::string& file);
+  std::string baseUrl(const HttpRequest& req, bool websocket_scheme) const;
+  // nullopt: authorized; otherwise the 401/403 response.
+  std::optional<HttpResponse> requireAdmin(const HttpRequest& req) const;
+};
+
+// --- WebSocket connections -----------------------------------------------------------------
+
+enum class Role { kSpeaker, kListener };
+
+class WsConnection : public MessageSink, public std::enable_shared_from_this<WsConnection> {
+ public:
+  WsConnection(tcp::socket&& socket, HttpServer::Impl& srv, Role role, std::string session_id,
+               std::string lang, std::string token)
+      : ws_(std::move(socket)),
+        srv_(srv),
+        role_(role),
+        session_id_(std::move(session_id)),
+        lang_(std::move(lang)),
+        token_(std::move(token)),
+        heartbeat_(ws_.get_executor()),
+        close_guard_(ws_.get_executor()) {
+    ++srv_.open_connections;
+  }
+  ~WsConnection() override { --srv_.open_connections; }
+
+  void start(HttpRequest req) {
+    beast::get_lowest_layer(ws_).expires_never();
+    websocket::stream_base::timeout opt{};
+    opt.handshake_timeout = std::chrono::seconds(30);
+    opt.idle_timeout = websocket::stream_base::none();
+    opt.keep_alive_pings = false;
+    ws_.set_option(opt);
+    ws_.read_message_max(role_ == Role::kSpeaker ? srv_.config.max_frame_bytes : 4096);
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& res) { res.set(http::field::server, "parley"); }));
+    touch();
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) { touch(); });
+    ws_.async_accept(req, beast::bind_front_handler(&WsConnection::onAccept, shared_from_this()));
+  }
+
+  void send(OutMessage m) override {
+    std::unique_lock lock(mu_);
+    if (closing_) return;
+    std::size_t limit = srv_.config.listener_queue;
+    if (m.droppable) {
+      // Speech is dropped before the queue is half full, so captions always have room; a pair
+      // (audio header + WAV) is either queued whole or not at all.
+      if (q_.size() + (m.binary ? 1 : 2) > limit / 2) {
+        ++dropped_;
+        return;
+      }
+    } else if (q_.size() >= limit) {
+      closing_ = true;
+      q_.clear();
+      lock.unlock();
+      core::log::warn("listener_overflow", session_id_,
+                      "listener send queue overflowed; closing the slow listener",
+                      {{"lang", lang_}, {"queue", static_cast<long long>(limit)}});
+      net::post(ws_.get_executor(), [self = shared_from_this()] {
+        self->closeNow(kCloseTooSlow, "listener too slow");
+      });
+      return;
+    }
+    q_.push_back(std::move(m));
+    if (!writing_) {
+      writing_ = true;
+      lock.unlock();
+      net::post(ws_.get_executor(), [self = shared_from_this()] { self->doWrite(); });
+    }
+  }
+
+  void close(int code, std::string reason) override {
+    std::unique_lock lock(mu_);
+    if (closing_) return;
+    closing_ = true;
+    pending_close_ = {code, std::move(reason)};
+    if (!writing_) {
+      writing_ = true;
+      lock.unlock();
+      net::post(ws_.get_executor(), [self = shared_from_this()] { self->doWrite(); });
+    }
+  }
+
+ private:
+  void touch() { last_seen_.store(steadySeconds()); }
+
+  void onAccept(beast::error_code ec) {
+    if (ec) return;
+    if (srv_.stopping) {
+      closeNow(kCloseGoingAway, "server shutting down");
+      return;
+    }
+    AttachResult r;
+    auto self = shared_from_this();
+    if (session_id_.empty() || (role_ == Role::kListener && !isLangCode(lang_))) {
+      r = {kCloseBadRequest,
+           role_ == Role::kListener ? "session and lang are required"
+                                    : "session and token are required",
+           0};
+    } else if (role_ == Role::kSpeaker) {
+      r = srv_.deps.registry->attachSpeaker(session_id_, token_, self);
+    } else {
+      r = srv_.deps.registry->attachListener(session_id_, lang_, self);
+    }
+    if (r.close_code != 0) {
+      closeNow(r.close_code, r.reason);
+      return;
+    }
+    connection_id_ = r.connection_id;
+    attached_ = true;
+    if (role_ == Role::kSpeaker) {
+      Json hello = {{"type", "ready"}, {"session_id", session_id_}};
+      send({std::make_shared<const std::string>(hello.dump()), false, false});
+      net::post(srv_.blocking, [self] {
+        auto st = self->srv_.deps.registry->ensurePipeline(self->session_id_);
+        if (!st.ok()) {
+          Json err = {{"type", "error"}, {"message", st.error().message}};
+          self->send({std::make_shared<const std::string>(err.dump()), false, false});
+          self->close(1011, "pipeline unavailable");
+        }
+      });
+    }
+    scheduleHeartbeat();
+    doRead();
+  }
+
+  void doRead() {
+    ws_.async_read(buf_, beast::bind_front_handler(&WsConnection::onRead, shared_from_this()));
+  }
+
+  void onRead(beast::error_code ec, std::size_t) {
+    if (ec) {
+      if (ec == websocket::error::message_too_big) {
+        core::log::warn("ws_frame_too_big", session_id_, "frame larger than max_frame_bytes",
+                        {{"max", static_cast<long long>(srv_.config.max_frame_bytes)}});
+      }
+      gone();
+      return;
+    }
+    touch();
+    if (role_ == Role::kSpeaker) {
+      if (!handleSpeakerFrame()) return;
+    }
+    buf_.consume(buf_.size());
+    doRead();
+  }
+
+  // Returns false when the connection is being closed.
+  bool handleSpeakerFrame() {
+    auto data = buf_.data();
+    std::size_t n = data.size();
+    if (ws_.got_binary()) {
+      if (n % 2 != 0) {
+        closeNow(kCloseInvalidPayload, "PCM frames must hold whole 16-bit samples");
+        return false;
+      }
+      pcm_.resize(n / 2);
+      net::buffer_copy(net::buffer(pcm_.data(), n), data);
+      srv_.deps.registry->speakerAudio(session_id_, pcm_);
+      return true;
+    }
+    std::string text = beast::buffers_to_string(data);
+    Json j = Json::parse(text, nullptr, false);
+    if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
+      closeNow(kCloseUnsupportedData,
+               "expected binary PCM frames or JSON control messages {\"type\": ...}");
+      return false;
+    }
+    std::string type = j["type"].get<std::string>();
+    if (type == "end") {
+      auto self = shared_from_this();
+      net::post(srv_.blocking,
+                [self] { (void)self->srv_.deps.registry->end(self->session_id_, "speaker"); });
+      return true;
+    }
+    auto st = srv_.deps.registry->speakerControl(session_id_, type);
+    if (!st.ok()) {
+      Json err = {{"type", "error"}, {"message", st.error().message}};
+      send({std::make_shared<const std::string>(err.dump()), false, false});
+    }
+    return true;
+  }
+
+  void doWrite() {
+    std::unique_lock lock(mu_);
+    if (q_.empty()) {
+      writing_ = false;
+      if (pending_close_) {
+        auto [code, reason] = *pending_close_;
+        pending_close_.reset();
+        lock.unlock();
+        closeNow(code, reason);
+      }
+      return;
+    }
+    inflight_ = std::move(q_.front());
+    q_.pop_front();
+    lock.unlock();
+    ws_.binary(inflight_.binary);
+    ws_.async_write(net::buffer(*inflight_.data),
+                    beast::bind_front_handler(&WsConnection::onWrite, shared_from_this()));
+  }
+
+  void onWrite(beast::error_code ec, std::size_t) {
+    inflight_ = {};
+    if (ec) {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+      q_.clear();
+      writing_ = false;
+      return;
+    }
+    doWrite();
+  }
+
+  void closeNow(int code, std::string reason) {
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+      q_.clear();
+    }
+    if (close_started_) return;
+    close_started_ = true;
+    heartbeat_.cancel();
+    // A peer that never answers the close handshake (or never reads) is cut off.
+    close_guard_.expires_after(std::chrono::seconds(5));
+    close_guard_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (!ec) {
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->ws_).socket().close(ignored);
+      }
+    });
+    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+                    [self = shared_from_this()](beast::error_code) {
+                      self->close_guard_.cancel();
+                      self->gone();
+                    });
+  }
+
+  void scheduleHeartbeat() {
+    heartbeat_.expires_after(ms(srv_.config.heartbeat_s));
+    heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || self->close_started_) return;
+      double silent = steadySeconds() - self->last_seen_.load();
+      if (silent > self->srv_.config.heartbeat_timeout_s) {
+        core::log::info("ws_heartbeat_timeout", self->session_id_,
+                        "no frame or pong within the heartbeat timeout; dropping connection");
+        beast::error_code ignored;
+        beast::get_lowest_layer(self->ws_).socket().close(ignored);
+        return;
+      }
+      if (!self->ping_in_flight_) {
+        self->ping_in_flight_ = true;
+        self->ws_.async_ping({}, [self](beast::error_code) { self->ping_in_flight_ = false; });
+      }
+      self->scheduleHeartbeat();
+    });
+  }
+
+  void gone() {
+    if (gone_) return;
+    gone_ = true;
+    heartbeat_.cancel();
+    {
+      std::lock_guard lock(mu_);
+      closing_ = true;
+      q_.clear();
+    }
+    if (!attached_) return;
+    if (role_ == Role::kListener) {
+      srv_.deps.registry->listenerGone(session_id_, connection_id_);
+    } else {
+      net::post(srv_.blocking, [self = shared_from_this()] {
+        self->srv_.deps.registry->speakerGone(self->session_id_, self->connection_id_);
+      });
+    }
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  HttpServer::Impl& srv_;
+  Role role_;
+  std::string session_id_;
+  std::string lang_;
+  std::string token_;
+  beast::flat_buffer buf_;
+  std::vector<std::int16_t> pcm_;
+  net::steady_timer heartbeat_;
+  net::steady_timer close_guard_;
+  std::atomic<double> last_seen_{0};
+  std::uint64_t connection_id_ = 0;
+  // Strand-only state.
+  bool attached_ = false;
+  bool close_started_ = false;
+  bool ping_in_flight_ = false;
+  bool gone_ = false;
+  OutMessage inflight_;
+  // Guarded by mu_ (send() is called from pipeline threads).
+  std::mutex mu_;
+  std::deque<OutMessage> q_;
+  bool writing_ = false;
+  bool closing_ = false;
+  std::optional<std::pair<int, std::string>> pending_close_;
+  long long dropped_ = 0;
+};
+
+// --- HTTP connections ------------------------------------------------------------------------
+
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
+ public:
+  HttpSession(tcp::socket&& socket, HttpServer::Impl& srv) : stream_(std::move(socket)), srv_(srv) {
+    beast::error_code ec;
+    auto ep = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = ep.address().to_string();
+  }
+
+  void run() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&HttpSession::doRead, shared_from_this()));
+  }
+
+  // Sends a response produced later (on another thread).
+  void reply(HttpResponse res) {
+    net::post(stream_.get_executor(), [self = shared_from_this(), r = std::move(res)]() mutable {
+      self->write(std::move(r));
+    });
+  }
+
+ private:
+  void doRead() {
+    parser_.emplace();
+    parser_->body_limit(1 << 20);
+    stream_.expires_after(std::chrono::seconds(60));
+    http::async_read(stream_, buf_, *parser_,
+                     beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
+  }
+
+  void onRead(beast::error_code ec, std::size_t) {
+    if (ec) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    HttpRequest req = parser_->release();
+    if (websocket::is_upgrade(req)) {
+      Target t = parseTarget(std::string_view(req.target().data(), req.target().size()));
+      auto get = [&](const char* k) {
+        auto it = t.query.find(k);
+        return it == t.query.end() ? std::string() : it->second;
+      };
+      Role role;
+      if (t.path == "/ws/speak") {
+        role = Role::kSpeaker;
+      } else if (t.path == "/ws/listen") {
+        role = Role::kListener;
+      } else {
+        write(errorResponse(req, http::status::not_found, "not_found",
+                            "WebSocket endpoints are /ws/speak and /ws/listen"));
+        return;
+      }
+      stream_.expires_never();
+      auto conn = std::make_shared<WsConnection>(stream_.release_socket(), srv_, role,
+                                                 get("session"), get("lang"), get("token"));
+      conn->start(std::move(req));
+      return;
+    }
+    srv_.handleHttp(shared_from_this(), std::move(req), remote_);
+  }
+
+ public:
+  void write(HttpResponse res) {
+    bool keep = res.keep_alive();
+    auto sp = std::make_shared<HttpResponse>(std::move(res));
+    http::async_write(stream_, *sp,
+                      [self = shared_from_this(), sp, keep](beast::error_code ec, std::size_t) {
+                        if (ec) return;
+                        if (!keep || self->srv_.stopping) {
+                          beast::error_code ignored;
+                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          return;
+                        }
+                        self->doRead();
+                      });
+  }
+
+ private:
+  beast::tcp_stream stream_;
+  HttpServer::Impl& srv_;
+  beast::flat_buffer buf_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::string remote_;
+};
+
+// --- routes ------------------------------------------------------------------------------------
+
+void HttpServer::Impl::handleHttp(const std::shared_ptr<HttpSession>& session, HttpRequest req,
+                                  const std::string& remote) {
+  std::optional<HttpResponse> res;
+  try {
+    res = route(session, req, remote);
+  } catch (const std::exception& e) {
+    core::log::error("http_handler_failed", "", e.what());
+    deps.monitor->error("transport");
+    res = errorResponse(req, http::status::internal_server_error, "internal", e.what());
+  }
+  if (res) session->write(std::move(*res));
+}
+
+std::string HttpServer::Impl::baseUrl(const HttpRequest& req, bool ws) const {
+  std::string base = config.public_url;
+  if (base.empty()) {
+    auto host = req.find(http::field::host);
+    std::string h =
+        host == req.end() ? "127.0.0.1:" + std::to_string(bound_port) : std::string(host->value());
+    base = "http://" + h;
+  }
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  if (ws) {
+    if (base.rfind("https://", 0) == 0) return "wss://" + base.substr(8);
+    if (base.rfind("http://", 0) == 0) return "ws://" + base.substr(7);
+  }
+  return base;
+}
+
+std::optional<HttpResponse> HttpServer::Impl::requireAdmin(const HttpRequest& req) const {
+  if (config.admin_token.empty()) {
+    return errorResponse(req, http::status::forbidden, "admin_disabled",
+                         "the admin API is disabled: set PARLEY_ADMIN_TOKEN");
+  }
+  if (!secureEquals(bearerToken(req), config.admin_token)) {
+    auto res = errorResponse(req, http::status::unauthorized, "unauthorized",
+                             "admin token required: Authorization: Bearer <PARLEY_ADMIN_TOKEN>");
+    res.set(http::field::www_authenticate, "Bearer");
+    return res;
+  }
+  return std::nullopt;
+}
+
+std::optional<HttpResponse> HttpServer::Impl::staticFile(const HttpRequest& req,
+                                                         const std::string& file) {
+  bool safe = !file.empty() && file.find("..") == std::string::npos &&
+              std::all_of(file.begin(), file.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
+                       c == '_' || c == '/';
+              });
+  if (!safe) return errorResponse(req, http::status::not_found, "not_found", "no such file");
+  std::ifstream in(std::filesystem::path(config.web_root) / file, std::ios::binary);
+  if (!in) return errorResponse(req, http::status::not_found, "not_found", "no such file");
+  std::ostringstream body;
+  body << in.rdbuf();
+  return makeResponse(req, http::status::ok, body.str(), contentTypeFor(file));
+}
+
+namespace {
+
+std::vector<std::string> splitPath(const std::string& path) {
+  std::vector<std::string> parts;
+  std::size_t pos = 0;
+  while (pos < path.size()) {
+    auto slash = path.find('/', pos);
+    if (slash == std::string::npos) slash = path.size();
+    if (slash > pos) parts.push_back(path.substr(pos, slash - pos));
+    pos = slash + 1;
+  }
+  return parts;
+}
+
+http::status statusFor(const core::Error& e) {
+  switch (e.code) {
+    case core::ErrorCode::kInvalidInput:
+    case core::ErrorCode::kUsage:
+      return http::status::bad_request;
+    case core::ErrorCode::kNotFound:
+      return http::status::not_found;
+    case core::ErrorCode::kUnavailable:
+      return http::status::service_unavailable;
+    default:
+      return http::status::internal_server_error;
+  }
+}
+
+const char* errorName(const core::Error& e) {
+  switch (e.code) {
+    case core::ErrorCode::kInvalidInput:
+    case core::ErrorCode::kUsage:
+      return "invalid_input";
+    case core::ErrorCode::kNotFound:
+      return "not_found";
+    case core::ErrorCode::kUnavailable:
+      return "unavailable";
+    default:
+      return "internal";
+  }
+}
+
+}  // namespace
+
+std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSession>& session,
+                                                    const HttpRequest& req,
+                                                    const std::string& remote) {
+  Target t = parseTarget(std::string_view(req.target().data(), req.target().size()));
+  auto parts = splitPath(t.path);
+  auto method = req.method();
+  bool get = method == http::verb::get || method == http::verb::head;
+  auto query = [&](const char* k, std::string fallback = "") {
+    auto it = t.query.find(k);
+    return it == t.query.end() ? fallback : it->second;
+  };
+  auto methodNotAllowed = [&] {
+    return errorResponse(req, http::status::method_not_allowed, "method_not_allowed",
+                         "method not allowed on " + t.path);
+  };
+  auto fromError = [&](const core::Error& e) {
+    return errorResponse(req, statusFor(e), errorName(e), e.message);
+  };
+  auto parseBody = [&](Json* out) -> std::optional<HttpResponse> {
+    if (req.body().empty()) {
+      *out = Json::object();
+      return std::nullopt;
+    }
+    *out = Json::parse(req.body(), nullptr, false);
+    if (!out->is_object()) {
+      return errorResponse(req, http::status::bad_request, "invalid_json",
+                           "the request body must be a JSON object");
+    }
+    return std::nullopt;
+  };
+
+  // Pages.
+  if (parts.empty()) return get ? staticFile(req, "index.html") : methodNotAllowed();
+  if (parts.size() == 1 && (parts[0] == "speak" || parts[0] == "ops" || parts[0] == "listen")) {
+    return get ? staticFile(req, parts[0] + ".html") : methodNotAllowed();
+  }
+  if (parts.size() == 2 && parts[0] == "listen") {
+    return get ? staticFile(req, "listen.html") : methodNotAllowed();
+  }
+  if (parts[0] == "static" && parts.size() >= 2) {
+    std::string file = t.path.substr(std::strlen("/static/"));
+    return get ? staticFile(req, file) : methodNotAllowed();
+  }
+
+  // Health and observability (no token).
+  if (t.path == "/healthz") {
+    return jsonResponse(req, http::status::ok, R"({"status":"ok"})");
+  }
+  if (t.path == "/readyz") {
+    Json checks = Json::object();
+    std::string why;
+    bool backends = deps.backends_ready ? deps.backends_ready(&why) : false;
+    checks["recognizer_translator_synthesizer"] = {{"ok", backends}, {"detail", why}};
+    auto probe = deps.store->session("readyz-probe-000");
+    checks["store"] = {{"ok", probe.ok()}, {"detail", probe.ok() ? "" : probe.error().message}};
+    bool ready = backends && probe.ok() && !stopping;
+    Json j = {{"ready", ready}, {"checks", checks}};
+    return jsonResponse(req, ready ? http::status::ok : http::status::service_unavailable,
+                        j.dump());
+  }
+  if (t.path == "/metrics") {
+    return makeResponse(req, http::status::ok, deps.monitor->metricsText(),
+                        "text/plain; version=0.0.4; charset=utf-8");
+  }
+  if (t.path == "/api/alarms")
+    return jsonResponse(req, http::status::ok, deps.monitor->alarmsJson());
+  if (t.path == "/api/latency") {
+    double window = std::clamp(std::atof(query("window", "300").c_str()), 10.0, 600.0);
+    return jsonResponse(req, http::status::ok, deps.registry->latencyJson(window));
+  }
+
+  // Sessions.
+  if (parts.size() >= 2 && parts[0] == "api" && parts[1] == "sessions") {
+    if (parts.size() == 2) {
+      if (method == http::verb::post) {
+        Json body;
+        if (auto bad = parseBody(&body)) return bad;
+        std::string source = "en";
+        std::vector<std::string> targets = {"es"};
+        if (body.contains("source_language")) {
+          if (!body["source_language"].is_string()) {
+            return errorResponse(req, http::status::bad_request, "invalid_input",
+                                 "source_language must be a string");
+          }
+          source = body["source_language"].get<std::string>();
+        }
+        if (body.contains("targets")) {
+          const Json& tj = body["targets"];
+          bool ok = tj.is_array() &&
+                    std::all_of(tj.begin(), tj.end(), [](const Json& x) { return x.is_string(); });
+          if (!ok) {
+            return errorResponse(req, http::status::bad_request, "invalid_input",
+                                 "targets must be an array of language codes");
+          }
+          targets = tj.get<std::vector<std::string>>();
+        }
+        auto created = deps.registry->create(source, targets);
+        if (!created.ok()) return fromError(created.error());
+        // Load the recognizer now (about a second), not when the speaker's first audio arrives:
+        // audio buffered during the load would reach the recognizer late, as a burst.
+        net::post(blocking, [this, id = created->id] { (void)deps.registry->ensurePipeline(id); });
+        std::string ws = baseUrl(req, true), base = baseUrl(req, false);
+        Json j = {
+            {"session_id", created->id},
+            {"speaker_token", created->token},
+            {"speak_url", ws + "/ws/speak?session=" + created->id + "&token=" + created->token},
+            {"listen_url", base + "/listen/" + created->id},
+            {"listen_ws_url", ws + "/ws/listen?session=" + created->id + "&lang="},
+            {"source_language", source},
+            {"targets", targets}};
+        auto info = deps.registry->describeJson(created->id);
+        if (info.ok()) j["decision"] = Json::parse(*info)["decision"];
+        return jsonResponse(req, http::status::created, j.dump());
+      }
+      if (get) {
+        if (auto denied = requireAdmin(req)) return denied;
+        return jsonResponse(req, http::status::ok, deps.registry->listJson());
+      }
+      return methodNotAllowed();
+    }
+    const std::string& id = parts[2];
+    if (parts.size() == 3) {
+      if (get) {
+        auto j = deps.registry->describeJson(id);
+        if (!j.ok()) return fromError(j.error());
+        return jsonResponse(req, http::status::ok, *j);
+      }
+      if (method == http::verb::delete_) {
+        std::string token = bearerToken(req);
+        if (token.empty()) token = query("token");
+        if (!deps.registry->exists(id)) {
+          auto rec = deps.store->session(id);
+          if (rec.ok() && rec->has_value()) {
+            return errorResponse(req, http::status::gone, "session_ended",
+                                 "the session has already ended");
+          }
+          return errorResponse(req, http::status::not_found, "not_found", "unknown session");
+        }
+        if (!deps.registry->checkToken(id, token)) {
+          return errorResponse(req, http::status::unauthorized, "unauthorized",
+                               "the speaker token is required: Authorization: Bearer <token>");
+        }
+        HttpRequest copy = req;
+        net::post(blocking, [this, session, copy, id] {
+          auto st = deps.registry->end(id, "deleted");
+          if (!st.ok()) {
+            session->reply(errorResponse(copy, statusFor(st.error()), errorName(st.error()),
+                                         st.error().message));
+            return;
+          }
+          Json j = {{"session_id", id}, {"state", "ended"}};
+          session->reply(jsonResponse(copy, http::status::ok, j.dump()));
+        });
+        return std::nullopt;
+      }
+      return methodNotAllowed();
+    }
+    if (parts.size() == 4 && parts[3] == "transcript") {
+      if (!get) return methodNotAllowed();
+      auto rec = deps.store->session(id);
+      if (!rec.ok()) return fromError(rec.error());
+      if (!rec->has_value()) {
+        return errorResponse(req, http::status::not_found, "not_found", "unknown session");
+      }
+      const auto& r = **rec;
+      std::string format = query("format", "json");
+      if (format == "srt" || format == "vtt") {
+        std::string lang = query("lang", r.targets.empty() ? r.source_language : r.targets[0]);
+        auto rows = deps.store->transcript(id, lang);
+        if (!rows.ok()) return fromError(rows.error());
+        if (format == "srt") {
+          return makeResponse(req, http::status::ok, storage::toSrt(*rows),
+                              "application/x-subrip; charset=utf-8");
+        }
+        return makeResponse(req, http::status::ok, storage::toVtt(*rows),
+                            "text/vtt; charset=utf-8");
+      }
+      if (format != "json") {
+        return errorResponse(req, http::status::bad_request, "invalid_input",
+                             "format must be json, srt or vtt");
+      }
+      auto rows = deps.store->transcript(id, query("lang"));
+      if (!rows.ok()) return fromError(rows.error());
+      Json langs = Json::object();
+      for (const auto& e : *rows) {
+        langs[e.lang].push_back({{"seq", e.seq},
+                                 {"source_seq", e.source_seq},
+                                 {"kind", e.kind},
+                                 {"text", e.text},
+                                 {"source_text", e.source_text},
+                                 {"audio_start", e.audio_start},
+                                 {"audio_end", e.audio_end},
+                                 {"latency_ms", std::lround(e.latency_s * 1000.0)},
+                                 {"written_at", e.written_at}});
+      }
+      Json j = {{"session_id", r.id},
+                {"state", storage::sessionStateName(r.state)},
+                {"source_language", r.source_language},
+                {"targets", r.targets},
+                {"languages", langs}};
+      return jsonResponse(req, http::status::ok, j.dump());
+    }
+    if (parts.size() == 4 && parts[3] == "complaints") {
+      if (method != http::verb::post) return methodNotAllowed();
+      Json body;
+      if (auto bad = parseBody(&body)) return bad;
+      std::string lang = body.value("lang", std::string());
+      std::string text = body.value("text", std::string());
+      auto st = deps.registry->complaint(id, lang, text);
+      if (!st.ok()) return fromError(st.error());
+      return jsonResponse(req, http::status::accepted, R"({"status":"recorded"})");
+    }
+    return errorResponse(req, http::status::not_found, "not_found", "no such endpoint");
+  }
+
+  // Flags (admin).
+  if (parts.size() >= 2 && parts[0] == "api" && parts[1] == "flags") {
+    if (auto denied = requireAdmin(req)) return denied;
+    if (!deps.param_store) {
+      return errorResponse(req, http::status::service_unavailable, "unavailable",
+                           "no flag store configured (static flags)");
+    }
+    const std::string& name = deps.flags->parameterName();
+    if (parts.size() == 2 && get) {
+      auto st = flags::readStatus(*deps.param_store, deps.flag_env);
+      if (!st.ok()) return fromError(st.error());
+      Json j = Json::parse(flags::statusJson(*st));
+      j["kill_switch"] = deps.flags->killSwitchActive();
+      auto snap = deps.flags->snapshot();
+      if (snap) {
+        j["live"] = {{"source", flags::sourceName(snap->source)},
+                     {"enabled", snap->enabled},
+                     {"rollout_percentage", snap->rollout_percentage},
+                     {"version", snap->version}};
+      }
+      return jsonResponse(req, http::status::ok, j.dump());
+    }
+    if (parts.size() == 3 && parts[2] == "history" && get) {
+      int limit = std::clamp(std::atoi(query("limit", "50").c_str()), 1, 1000);
+      auto h = deps.param_store->history(name, limit);
+      if (!h.ok()) return fromError(h.error());
+      return jsonResponse(req, http::status::ok, flags::historyJson(*h));
+    }
+    if (method != http::verb::post) return methodNotAllowed();
+    Json body;
+    if (auto bad = parseBody(&body)) return bad;
+    if (!body.contains("reason") || !body["reason"].is_string() ||
+        body["reason"].get<std::string>().empty()) {
+      return errorResponse(req, http::status::bad_request, "invalid_input",
+                           "reason is required (a non-empty string)");
+    }
+    std::string reason = body["reason"].get<std::string>();
+    std::string actor = "admin@" + (remote.empty() ? std::string("http") : remote);
+    if (parts.size() == 3 && parts[2] == "kill-switch") {
+      if (!body.contains("active") || !(body["active"].is_boolean() || body["active"].is_null())) {
+        return errorResponse(req, http::status::bad_request, "invalid_input",
+                             "active must be true, false or null (null: environment)");
+      }
+      std::optional<bool> active;
+      if (body["active"].is_boolean()) active = body["active"].get<bool>();
+      deps.flags->setKillSwitchOverride(active);
+      deps.registry->applyFlags();
+      core::log::warn(
+          "kill_switch_changed", "", "kill switch changed through the admin API",
+          {{"active", deps.flags->killSwitchActive()}, {"actor", actor}, {"reason", reason}});
+      Json j = {{"kill_switch", deps.flags->killSwitchActive()}};
+      return jsonResponse(req, http::status::ok, j.dump());
+    }
+    core::Result<flags::WriteResult> written = core::Error::internal("no change");
+    if (parts.size() == 3 && parts[2] == "revert") {
+      if (!body.contains("version") || !body["version"].is_number_integer()) {
+        return errorResponse(req, http::status::bad_request, "invalid_input",
+                             "version must be an integer");
+      }
+      written = flags::revertTo(*deps.param_store, deps.flag_env, body["version"].get<long long>(),
+                                actor, reason);
+    } else if (parts.size() == 2) {
+      flags::RolloutChange change;
+      if (body.contains("enabled")) {
+        if (!body["enabled"].is_boolean()) {
+          return errorResponse(req, http::status::bad_request, "invalid_input",
+                               "enabled must be true or false");
+        }
+        change.enabled = body["enabled"].get<bool>();
+      }
+      if (body.contains("rollout_percentage")) {
+        if (!body["rollout_percentage"].is_number_integer()) {
+          return errorResponse(req, http::status::bad_request, "invalid_input",
+                               "rollout_percentage must be an integer in [0, 100]");
+        }
+        change.rollout_percentage = body["rollout_percentage"].get<int>();
+      }
+      if (body.contains("set")) {
+        if (!body["set"].is_object()) {
+          return errorResponse(req, http::status::bad_request, "invalid_input",
+                               "set must be an object of key: value");
+        }
+        for (auto& [k, v] : body["set"].items()) {
+          change.sets.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+        }
+      }
+      written = flags::writeChange(*deps.param_store, deps.flag_env, change, actor, reason);
+    } else {
+      return errorResponse(req, http::status::not_found, "not_found", "no such endpoint");
+    }
+    if (!written.ok()) return fromError(written.error());
+    deps.flags->refresh();  // publishes now; subscribers switch running sessions
+    deps.registry->applyFlags();
+    Json j = {{"version", written->written.version},
+              {"value", Json::parse(written->written.value, nullptr, false)},
+              {"notes", written->notes}};
+    return jsonResponse(req, http::status::ok, j.dump());
+  }
+
+  return errorResponse(req, http::status::not_found, "not_found", "no such page or endpoint");
+}
+
+// --- lifecycle ---------------------------------------------------------------------------------
+
+void HttpServer::Impl::accept() {
+  acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (!stopping) accept();
+      return;
+    }
+    std::make_shared<HttpSession>(std::move(socket), *this)->run();
+    if (!stopping) accept();
+  });
+}
+
+void HttpServer::Impl::scheduleTick() {
+  tick_timer.expires_after(std::chrono::seconds(1));
+  tick_timer.async_wait([this](beast::error_code ec) {
+    if (ec || stopping) return;
+    for (auto& id : deps.registry->tick()) {
+      net::post(blocking, [this, id] { (void)deps.registry->end(id, "time_limit"); });
+    }
+    scheduleTick();
+  });
+}
+
+HttpServer::HttpServer(ServerConfig config, ServerDeps deps)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(deps))) {}
+
+HttpServer::~HttpServer() { shutdown(); }
+
+int HttpServer::port() const { return impl_->bound_port; }
+
+core::Status HttpServer::start() {
+  Impl& s = *impl_;
+  beast::error_code ec;
+  auto address = net::ip::make_address(s.config.host, ec);
+  if (ec) return core::Error::invalid("host '" + s.config.host + "' is not an IP address");
+  tcp::endpoint ep{address, static_cast<unsigned short>(s.config.port)};
+  s.acceptor.open(ep.protocol(), ec);
+  if (!ec) s.acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) s.acceptor.bind(ep, ec);
+  if (!ec) s.acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return core::Error::unavailable("cannot listen on " + s.config.host + ":" +
+                                    std::to_string(s.config.port) + ": " + ec.message());
+  }
+  s.bound_port = s.acceptor.local_endpoint().port();
+  s.work.emplace(s.ioc.get_executor());
+  s.accept();
+  s.scheduleTick();
+  for (int i = 0; i < s.config.threads; ++i) {
+    s.threads.emplace_back([&s] { s.ioc.run(); });
+  }
+  return core::okStatus();
+}
+
+void HttpServer::shutdown() {
+  Impl& s = *impl_;
+  if (s.stopped.exchange(true)) return;
+  s.stopping = true;
+  net::post(s.ioc, [&s] {
+    beast::error_code ignored;
+    s.acceptor.close(ignored);
+    s.tick_timer.cancel();
+  });
+  // Drain every session: the last captions are appended and sent, connections closed (1001).
+  s.deps.registry->shutdown();
+  s.blocking.join();
+  double deadline = steadySeconds() + std::min(5.0, s.config.drain_timeout_s);
+  while (s.open_connections.load() > 0 && steadySeconds() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  s.work.reset();
+  s.ioc.stop();
+  for (auto& t : s.threads) {
+    if (t.joinable()) t.join();
+  }
+}
+
+}  // namespace parley::server

@@ -1,0 +1,59 @@
+// HttpServer: parley's one port. HTTP (pages from web/, the JSON API, /metrics, /healthz,
+// /readyz) and the speaker and listener WebSockets, on Boost.Beast/Asio. The routes, messages
+// and close codes are specified in docs/protocol.md; threads, limits and durability in
+// docs/server.md.
+//
+// Threads: `threads` network threads run the io_context (every connection on its own strand);
+// a separate pool of `blocking_threads` runs what may take seconds (starting a session's
+// pipeline, draining it at the end) so the network threads never wait. Beast and Asio stay
+// inside http_server.cc.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "core/result.h"
+#include "flags/flag_source.h"
+#include "flags/flag_value.h"
+#include "flags/param_store.h"
+#include "obs/monitor.h"
+#include "server/server_config.h"
+#include "server/session_registry.h"
+#include "storage/store.h"
+
+namespace parley::server {
+
+struct ServerDeps {
+  storage::Store* store = nullptr;
+  flags::FlagSource* flags = nullptr;
+  flags::ParamStore* param_store = nullptr;  // admin writes; nullptr: flag writes unavailable
+  flags::FlagEnvironment flag_env;
+  obs::Monitor* monitor = nullptr;
+  SessionRegistry* registry = nullptr;
+  // Recognizer/translator/synthesizer readiness for /readyz (why: what is missing).
+  std::function<bool(std::string* why)> backends_ready;
+};
+
+class HttpServer {
+ public:
+  HttpServer(ServerConfig config, ServerDeps deps);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds host:port and starts the threads. kUnavailable when the port cannot be bound.
+  core::Status start();
+  // The bound port (useful with port 0).
+  int port() const;
+  // Graceful shutdown: stops accepting, drains every session (their last captions are appended
+  // and sent), closes connections with 1001 and joins the threads. Idempotent.
+  void shutdown();
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace parley::server

@@ -1,0 +1,108 @@
+#include <nlohmann/json.hpp>
+
+#include "server/http_internal.h"
+
+namespace parley::server {
+
+namespace http = boost::beast::http;
+
+std::optional<std::string> urlDecode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '+') {
+      out += ' ';
+    } else if (c == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      auto hex = [](char h) -> int {
+        if (h >= '0' && h <= '9') return h - '0';
+        if (h >= 'a' && h <= 'f') return h - 'a' + 10;
+        if (h >= 'A' && h <= 'F') return h - 'A' + 10;
+        return -1;
+      };
+      int hi = hex(s[i + 1]), lo = hex(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out += static_cast<char>(hi * 16 + lo);
+      i += 2;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+Target parseTarget(std::string_view target) {
+  Target t;
+  auto q = target.find('?');
+  t.path = urlDecode(target.substr(0, q)).value_or("");
+  if (q == std::string_view::npos) return t;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    auto amp = rest.find('&');
+    std::string_view pair = rest.substr(0, amp);
+    auto eq = pair.find('=');
+    auto key = urlDecode(pair.substr(0, eq));
+    auto value = eq == std::string_view::npos ? std::optional<std::string>("")
+                                              : urlDecode(pair.substr(eq + 1));
+    if (key && value && !key->empty()) t.query[*key] = *value;
+    if (amp == std::string_view::npos) break;
+    rest = rest.substr(amp + 1);
+  }
+  return t;
+}
+
+std::string contentTypeFor(std::string_view path) {
+  auto ends = [&](std::string_view ext) {
+    return path.size() >= ext.size() && path.substr(path.size() - ext.size()) == ext;
+  };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".js")) return "text/javascript; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".svg")) return "image/svg+xml";
+  if (ends(".png")) return "image/png";
+  if (ends(".json")) return "application/json";
+  if (ends(".txt") || ends(".md")) return "text/plain; charset=utf-8";
+  return "application/octet-stream";
+}
+
+bool secureEquals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  }
+  return diff == 0;
+}
+
+std::string bearerToken(const HttpRequest& req) {
+  auto it = req.find(http::field::authorization);
+  if (it == req.end()) return {};
+  std::string_view v(it->value().data(), it->value().size());
+  constexpr std::string_view kPrefix = "Bearer ";
+  if (v.size() <= kPrefix.size() || v.substr(0, kPrefix.size()) != kPrefix) return {};
+  return std::string(v.substr(kPrefix.size()));
+}
+
+HttpResponse makeResponse(const HttpRequest& req, http::status status, std::string body,
+                          std::string_view content_type) {
+  HttpResponse res{status, req.version()};
+  res.set(http::field::server, "parley");
+  res.set(http::field::content_type, content_type);
+  res.set(http::field::cache_control, "no-store");
+  res.keep_alive(req.keep_alive());
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+HttpResponse jsonResponse(const HttpRequest& req, http::status status, std::string body) {
+  return makeResponse(req, status, std::move(body) + "\n", "application/json");
+}
+
+HttpResponse errorResponse(const HttpRequest& req, http::status status, std::string_view code,
+                           std::string_view message) {
+  nlohmann::json j = {{"error", code}, {"message", message}};
+  return jsonResponse(req, status, j.dump());
+}
+
+}  // namespace parley::server

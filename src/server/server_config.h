@@ -1,0 +1,48 @@
+// ServerConfig: everything `parley serve` can be told, parsed at the edge (command line, the
+// [server] table of parley.toml, environment) into one struct whose validate() names every
+// problem with its valid range. docs/server.md lists the same keys.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "core/result.h"
+#include "engine/config.h"
+
+namespace parley::server {
+
+struct ServerConfig {
+  std::string host = "0.0.0.0";  // all interfaces, so phones on the LAN can reach listeners
+  int port = 8080;               // 0: any free port (tests)
+  std::string data_dir = "var";  // sessions.db (sessions + transcripts) lives here
+  std::string store_url;         // flag store; empty: $PARLEY_STORE or sqlite:<data_dir>/parley.db
+  std::string web_root;          // web/ pages; empty: search (see findWebRoot)
+  std::string public_url;        // base of speak_url/listen_url; empty: from the Host header
+  std::string admin_token;       // $PARLEY_ADMIN_TOKEN; empty: admin API disabled (403)
+  std::string sessions_table = "Sessions";      // $SESSIONS_TABLE_NAME
+  int threads = 2;                              // network threads
+  int blocking_threads = 4;                     // pipeline start/drain threads
+  std::size_t max_listeners = 500;              // per session
+  double max_session_s = 7200;                  // 2 h
+  double heartbeat_s = 30;                      // WebSocket ping interval
+  double heartbeat_timeout_s = 90;              // silence after which a connection is dropped
+  std::size_t max_frame_bytes = 65536;          // larger speaker frames: close 1009
+  std::size_t listener_queue = 256;             // messages queued per listener before overflow
+  int history = 20;                             // captions replayed to late joiners
+  bool synthesize = true;                       // speech for listeners
+  double drain_timeout_s = 15;                  // graceful shutdown budget
+  std::vector<std::string> languages = {"es"};  // target languages offered
+
+  std::vector<std::string> validate() const;
+};
+
+// Applies a parley.toml: the [server] table to `config`, the [engine] table (or top-level
+// engine keys) to `engine` via ingest's parser. Every problem is reported.
+core::Status applyServerConfigFile(ServerConfig& config, engine::EngineConfig& engine,
+                                   const std::string& path);
+
+// The web root: $PARLEY_WEB_DIR, ./web, <exe>/../web, <exe>/../../web, /usr/share/parley/web.
+std::string findWebRoot(const std::string& exe_path);
+
+}  // namespace parley::server

@@ -1,0 +1,149 @@
+// SessionRegistry: the live sessions of a server and everything that happens to them, without
+// sockets. It creates sessions (ID, speaker token, sticky flag decision, a row in the sessions
+// table), starts a session's pipeline when its speaker connects, turns pipeline output into
+// listener messages (per-language seq without gaps, appended durably to the transcript log before
+// anything is sent, the last `history` captions replayed to late joiners), enforces the limits
+// (listeners per session, session duration), applies flag changes to running sessions
+// (SessionFlagTracker -> pipeline setMode(kFinalOnly)), and restores active sessions after a
+// restart. The transport (http_server) calls it and gives it a MessageSink per connection.
+//
+// Threading: every method is thread-safe. Methods marked "blocking" wait for a pipeline to
+// start or drain (up to seconds) and must not run on a network thread. Pipeline callbacks run
+// on the pipelines' delivery threads; no lock is held while calling into a pipeline.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "flags/flag_source.h"
+#include "obs/monitor.h"
+#include "pipeline/session_pipeline.h"
+#include "server/message_sink.h"
+#include "server/session_ids.h"
+#include "storage/store.h"
+
+namespace parley::server {
+
+struct RegistryOptions {
+  std::size_t max_listeners = 500;  // per session
+  double max_session_s = 7200;      // sessions end after this long
+  int history = 20;                 // captions replayed to a late joiner, per language
+  bool synthesize = true;           // synthesized speech for listeners
+  std::string source_language = "en";
+  std::vector<std::string> languages = {"es"};  // target languages a session may ask for
+  double max_buffered_audio_s = 60;             // audio kept while a session's pipeline starts
+};
+
+using PipelineStarter = std::function<core::Result<std::unique_ptr<pipeline::SessionPipeline>>(
+    pipeline::PipelineOptions, pipeline::SessionPipeline::SegmentCallback,
+    pipeline::SessionPipeline::CaptionCallback)>;
+
+struct CreatedSession {
+  std::string id;
+  std::string token;
+};
+
+// The outcome of attaching a connection: close_code 0 means attached.
+struct AttachResult {
+  int close_code = 0;
+  std::string reason;
+  std::uint64_t connection_id = 0;
+};
+
+struct Session;
+
+class SessionRegistry {
+ public:
+  SessionRegistry(RegistryOptions options, storage::Store& store, flags::FlagSource& flags,
+                  obs::Monitor& monitor, PipelineStarter starter, RandomSource random);
+  ~SessionRegistry();
+  SessionRegistry(const SessionRegistry&) = delete;
+  SessionRegistry& operator=(const SessionRegistry&) = delete;
+
+  // Loads the active sessions of the store (after a restart); ends those past max_session_s.
+  core::Status restore();
+
+  // kInvalidInput names the offending field (source_language, targets).
+  core::Result<CreatedSession> create(std::string_view source_language,
+                                      const std::vector<std::string>& targets);
+  bool exists(std::string_view id) const;
+  bool checkToken(std::string_view id, std::string_view token) const;
+
+  // Speaker connection. Token checked here: a wrong token is 4401 and nothing is processed.
+  AttachResult attachSpeaker(std::string_view id, std::string_view token,
+                             std::shared_ptr<MessageSink> sink);
+  // Starts the session's pipeline if it has none (blocking). Audio that arrived meanwhile is
+  // pushed in order once it runs.
+  core::Status ensurePipeline(std::string_view id);
+  // 16 kHz s16le mono samples from the speaker.
+  void speakerAudio(std::string_view id, std::span<const std::int16_t> pcm);
+  // "pause" | "resume"; anything else is kInvalidInput.
+  core::Status speakerControl(std::string_view id, std::string_view type);
+  // The speaker's connection closed (blocking): the pipeline is drained, the session stays
+  // active so the speaker can reconnect.
+  void speakerGone(std::string_view id, std::uint64_t connection_id);
+
+  AttachResult attachListener(std::string_view id, std::string_view lang,
+                              std::shared_ptr<MessageSink> sink);
+  void listenerGone(std::string_view id, std::uint64_t connection_id);
+
+  // Ends a session (blocking): drains its pipeline, marks it ended in the store, tells every
+  // listener {"type":"session_ended"} and closes them with 1000.
+  core::Status end(std::string_view id, std::string_view reason);
+
+  // A listener's problem report (the runbook's user-complaint signal).
+  core::Status complaint(std::string_view id, std::string_view lang, std::string_view text);
+
+  // Applies the current flag snapshot and kill switch to running sessions.
+  void applyFlags();
+
+  // Periodic work (call about once a second): engine counters to the monitor; returns the IDs
+  // of sessions past their time limit (the caller ends them, reason "time_limit").
+  std::vector<std::string> tick();
+
+  // Graceful shutdown (blocking): drains every pipeline (their last captions are appended and
+  // sent), closes every connection with 1001. Sessions stay active in the store.
+  void shutdown();
+
+  // JSON documents of the HTTP API.
+  core::Result<std::string> describeJson(std::string_view id) const;  // GET /api/sessions/<id>
+  std::string listJson() const;                                       // GET /api/sessions
+  std::string latencyJson(double window_s) const;                     // GET /api/latency
+  std::size_t activeCount() const;
+
+ private:
+  std::shared_ptr<Session> find(std::string_view id) const;
+  void deliverSegment(const std::shared_ptr<Session>& s, const engine::Segment& segment);
+  void deliverCaption(const std::shared_ptr<Session>& s, const pipeline::Caption& caption);
+  void publish(Session& s, const std::string& lang, long long source_seq, const std::string& kind,
+               const std::string& text, const std::string& source_text, double audio_start,
+               double audio_end, double latency_s, const std::vector<std::int16_t>* audio);
+  std::shared_ptr<Session> load(const storage::SessionRecord& record);
+
+  RegistryOptions options_;
+  storage::Store& store_;
+  flags::FlagSource& flags_;
+  obs::Monitor& monitor_;
+  PipelineStarter starter_;
+  RandomSource random_;
+  core::SystemClock clock_;  // the pipelines' session clock
+
+  mutable std::mutex mu_;
+  std::map<std::string, std::shared_ptr<Session>, std::less<>> sessions_;
+  std::uint64_t next_connection_id_ = 1;
+
+  mutable std::mutex latency_mu_;
+  std::deque<std::pair<double, double>> latencies_;  // (unix time, seconds), last 10 minutes
+};
+
+}  // namespace parley::server

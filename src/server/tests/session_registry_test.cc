@@ -1,0 +1,223 @@
+#include "server/session_registry.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "core/hash.h"
+#include "server/tests/fakes.h"
+
+namespace parley::server {
+namespace {
+
+using Json = nlohmann::json;
+using testing::FakePipeline;
+using testing::RecordingSink;
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("parley_registry_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    store_ = storage::Store::open({(dir_ / "sessions.db").string(), "Sessions", true}).value();
+    flags::FlagEnvironment env;
+    flags_ = flags::openFlagSource("static:", env).value();
+    flags_->refresh();
+    monitor_ = std::make_unique<obs::Monitor>(clock_);
+    options_.max_listeners = 3;
+    registry_ = makeRegistry();
+  }
+
+  std::unique_ptr<SessionRegistry> makeRegistry() {
+    return std::make_unique<SessionRegistry>(
+        options_, *store_, *flags_, *monitor_,
+        [this](pipeline::PipelineOptions o, pipeline::SessionPipeline::SegmentCallback s,
+               pipeline::SessionPipeline::CaptionCallback c)
+            -> core::Result<std::unique_ptr<pipeline::SessionPipeline>> {
+          auto p = std::make_unique<FakePipeline>(std::move(o), std::move(s), std::move(c));
+          pipelines_.push_back(p.get());
+          return std::unique_ptr<pipeline::SessionPipeline>(std::move(p));
+        },
+        systemRandomSource());
+  }
+
+  void speak(const std::string& id, int chunks) {
+    std::vector<std::int16_t> pcm(1600, 0);
+    for (int i = 0; i < chunks; ++i) registry_->speakerAudio(id, pcm);
+  }
+
+  static std::vector<long long> seqs(RecordingSink& sink) {
+    std::vector<long long> out;
+    for (const auto& t : sink.text) {
+      Json j = Json::parse(t);
+      if (j["type"] == "caption") out.push_back(j["seq"].get<long long>());
+    }
+    return out;
+  }
+
+  std::filesystem::path dir_;
+  core::ManualClock clock_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<flags::FlagSource> flags_;
+  std::unique_ptr<obs::Monitor> monitor_;
+  RegistryOptions options_;
+  std::vector<FakePipeline*> pipelines_;
+  std::unique_ptr<SessionRegistry> registry_;
+};
+
+TEST_F(RegistryTest, CreateValidatesAndStoresSession) {
+  EXPECT_EQ(registry_->create("fr", {"es"}).error().code, core::ErrorCode::kInvalidInput);
+  auto bad = registry_->create("en", {"de"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("\"de\" is not available"), std::string::npos);
+  EXPECT_FALSE(registry_->create("en", {}).ok());
+  auto created = registry_->create("en", {"es"});
+  ASSERT_TRUE(created.ok());
+  EXPECT_TRUE(looksLikeSessionId(created->id));
+  auto rec = store_->session(created->id);
+  ASSERT_TRUE(rec.ok() && rec->has_value());
+  EXPECT_EQ((**rec).token_hash, core::sha256Hex(created->token));
+  EXPECT_NE((**rec).token_hash, created->token);
+  Json info = Json::parse(*registry_->describeJson(created->id));
+  EXPECT_EQ(info["decision"]["bucket"], core::bucketOf(created->id));
+  EXPECT_EQ(info["decision"]["reason"], "STATIC");
+  EXPECT_EQ(info["state"], "active");
+}
+
+TEST_F(RegistryTest, SpeakerTokenAndConflicts) {
+  auto c = *registry_->create("en", {"es"});
+  auto sink = std::make_shared<RecordingSink>();
+  EXPECT_EQ(registry_->attachSpeaker("no-such-1", c.token, sink).close_code, kCloseNotFound);
+  EXPECT_EQ(registry_->attachSpeaker(c.id, "wrong", sink).close_code, kCloseUnauthorized);
+  EXPECT_EQ(registry_->attachSpeaker(c.id, "", sink).close_code, kCloseUnauthorized);
+  auto ok = registry_->attachSpeaker(c.id, c.token, sink);
+  EXPECT_EQ(ok.close_code, 0);
+  EXPECT_EQ(registry_->attachSpeaker(c.id, c.token, std::make_shared<RecordingSink>()).close_code,
+            kCloseConflict);
+  EXPECT_FALSE(registry_->speakerControl(c.id, "dance").ok());
+}
+
+TEST_F(RegistryTest, CaptionsInOrderDurableAndLateJoinersGetHistory) {
+  auto c = *registry_->create("en", {"es"});
+  auto speaker = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachSpeaker(c.id, c.token, speaker).close_code, 0);
+  speak(c.id, 3);  // buffered until the pipeline starts, then pushed in order
+  ASSERT_TRUE(registry_->ensurePipeline(c.id).ok());
+  auto early = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachListener(c.id, "es", early).close_code, 0);
+  speak(c.id, 22);
+  std::vector<long long> expected;
+  for (long long i = 4; i <= 25; ++i) expected.push_back(i);
+  // The early listener joined after 3 captions: it got those 3 as history, then the rest.
+  std::vector<long long> all;
+  for (long long i = 1; i <= 25; ++i) all.push_back(i);
+  EXPECT_EQ(seqs(*early), all);
+  EXPECT_EQ(early->binary.size(), 22u);  // speech for the captions sent live
+  Json first = Json::parse(early->text[0]);
+  EXPECT_EQ(first["text"], "palabra1");
+  EXPECT_EQ(first["source_text"], "word1");
+  // Measured from the arrival of the audio (here: synchronous fake, so small), not taken from
+  // the pipeline (0.25 s).
+  EXPECT_GE(first["latency_ms"].get<long long>(), 0);
+  EXPECT_LT(first["latency_ms"].get<long long>(), 5000);
+  // Source-language captions reach the speaker.
+  EXPECT_EQ(seqs(*speaker).size(), 25u);
+  // Durable before sent: every caption a listener got is in the transcript.
+  EXPECT_EQ(store_->transcript(c.id, "es")->size(), 25u);
+  EXPECT_EQ(store_->transcript(c.id, "en")->size(), 25u);
+  // A late joiner gets the last 20.
+  auto late = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachListener(c.id, "es", late).close_code, 0);
+  std::vector<long long> last20;
+  for (long long i = 6; i <= 25; ++i) last20.push_back(i);
+  EXPECT_EQ(seqs(*late), last20);
+}
+
+TEST_F(RegistryTest, ListenerLimitAndUnknownLanguage) {
+  auto a = *registry_->create("en", {"es"});
+  auto b = *registry_->create("en", {"es"});
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(registry_->attachListener(a.id, "es", std::make_shared<RecordingSink>()).close_code,
+              0);
+  }
+  EXPECT_EQ(registry_->attachListener(a.id, "es", std::make_shared<RecordingSink>()).close_code,
+            kCloseTooMany);
+  EXPECT_EQ(registry_->attachListener(b.id, "es", std::make_shared<RecordingSink>()).close_code, 0);
+  EXPECT_EQ(registry_->attachListener(b.id, "de", std::make_shared<RecordingSink>()).close_code,
+            kCloseBadRequest);
+  EXPECT_EQ(
+      registry_->attachListener("no-such-1", "es", std::make_shared<RecordingSink>()).close_code,
+      kCloseNotFound);
+  Json info = Json::parse(*registry_->describeJson(a.id));
+  EXPECT_EQ(info["listeners"]["es"], 3);
+}
+
+TEST_F(RegistryTest, KillSwitchSwitchesRunningSessionToFinalOnly) {
+  auto c = *registry_->create("en", {"es"});
+  ASSERT_EQ(registry_->attachSpeaker(c.id, c.token, std::make_shared<RecordingSink>()).close_code,
+            0);
+  ASSERT_TRUE(registry_->ensurePipeline(c.id).ok());
+  ASSERT_EQ(pipelines_.size(), 1u);
+  EXPECT_EQ(pipelines_[0]->options.mode, engine::Mode::kPartial);
+  registry_->applyFlags();  // unchanged flag: nothing happens
+  EXPECT_EQ(pipelines_[0]->mode_switches, 0);
+  flags_->setKillSwitchOverride(true);
+  registry_->applyFlags();
+  EXPECT_EQ(pipelines_[0]->mode_switches, 1);
+  EXPECT_EQ(pipelines_[0]->mode, engine::Mode::kFinalOnly);
+  Json info = Json::parse(*registry_->describeJson(c.id));
+  EXPECT_EQ(info["mode"], "final-only");
+  // New sessions start final-only while the kill switch is on.
+  auto d = *registry_->create("en", {"es"});
+  EXPECT_EQ(Json::parse(*registry_->describeJson(d.id))["decision"]["enabled"], false);
+}
+
+TEST_F(RegistryTest, EndNotifiesListenersAndMarksStore) {
+  auto c = *registry_->create("en", {"es"});
+  auto listener = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachListener(c.id, "es", listener).close_code, 0);
+  ASSERT_TRUE(registry_->end(c.id, "speaker").ok());
+  EXPECT_EQ(Json::parse(listener->text.back())["type"], "session_ended");
+  EXPECT_EQ(listener->closed_code, kCloseNormal);
+  EXPECT_FALSE(registry_->exists(c.id));
+  EXPECT_EQ((**store_->session(c.id)).state, storage::SessionState::kEnded);
+  Json info = Json::parse(*registry_->describeJson(c.id));
+  EXPECT_EQ(info["state"], "ended");
+  EXPECT_EQ(registry_->attachListener(c.id, "es", listener).close_code, kCloseNotFound);
+}
+
+TEST_F(RegistryTest, RestartRestoresSessionsSeqAndHistory) {
+  auto c = *registry_->create("en", {"es"});
+  ASSERT_EQ(registry_->attachSpeaker(c.id, c.token, std::make_shared<RecordingSink>()).close_code,
+            0);
+  ASSERT_TRUE(registry_->ensurePipeline(c.id).ok());
+  speak(c.id, 5);
+  registry_.reset();  // the process "dies" (no end)
+  registry_ = makeRegistry();
+  ASSERT_TRUE(registry_->restore().ok());
+  ASSERT_TRUE(registry_->exists(c.id));
+  EXPECT_TRUE(registry_->checkToken(c.id, c.token));
+  auto late = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachListener(c.id, "es", late).close_code, 0);
+  EXPECT_EQ(seqs(*late), (std::vector<long long>{1, 2, 3, 4, 5}));
+  ASSERT_EQ(registry_->attachSpeaker(c.id, c.token, std::make_shared<RecordingSink>()).close_code,
+            0);
+  ASSERT_TRUE(registry_->ensurePipeline(c.id).ok());
+  speak(c.id, 2);
+  EXPECT_EQ(seqs(*late), (std::vector<long long>{1, 2, 3, 4, 5, 6, 7}));
+  // Audio times continue after the restored audio (offset = last stored audio_end).
+  Json last;
+  for (const auto& t : late->text) {
+    Json j = Json::parse(t);
+    if (j["type"] == "caption") last = j;
+  }
+  ASSERT_TRUE(last["audio_end"].is_number()) << last.dump();
+  EXPECT_DOUBLE_EQ(last["audio_end"].get<double>(), 5.0 + 2.0);
+}
+
+}  // namespace
+}  // namespace parley::server

@@ -1,0 +1,15 @@
+# Server end-to-end tests (docs/server.md): a third-party WebSocket client streaming real speech,
+# bad input, kill -9 and restart, and a real browser. Each starts its own `parley serve` on a
+# free port with its own data directory and kills it on exit. Debian's python3 is used for
+# python3-websockets.
+set(PARLEY_SERVER_PYTHON /usr/bin/python3)
+foreach(t stream bad_input crash)
+  add_test(NAME e2e_server_${t}
+           COMMAND ${PARLEY_SERVER_PYTHON} ${CMAKE_SOURCE_DIR}/tests/e2e/server_${t}_test.py
+                   $<TARGET_FILE:parley> ${CMAKE_SOURCE_DIR})
+  set_tests_properties(e2e_server_${t} PROPERTIES TIMEOUT 240 LABELS "e2e;server")
+endforeach()
+add_test(NAME e2e_server_browser
+         COMMAND ${PARLEY_SERVER_PYTHON} ${CMAKE_SOURCE_DIR}/tests/e2e/server_browser_test.py
+                 $<TARGET_FILE:parley> ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_server_browser PROPERTIES TIMEOUT 240 LABELS "e2e;server;browser")

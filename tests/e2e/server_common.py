@@ -1,0 +1,222 @@
+"""Helpers shared by the server end-to-end tests: start/stop a `parley serve` on a free port
+with its own data directory, HTTP calls, WebSocket speaker and listener clients (Debian's
+python3-websockets, a third-party implementation), and real-time streaming of WAV files."""
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import wave
+
+import websockets
+
+LIBRIVOX = "/usr/share/pocketsphinx/test/data/librivox"
+CHUNK_SAMPLES = 1600  # 100 ms at 16 kHz
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A `parley serve` process. Killed on exit (atexit + the test's trap)."""
+
+    def __init__(self, parley, source_dir, data_dir=None, extra_args=(), env=None):
+        self.parley = parley
+        self.source_dir = source_dir
+        self.data_dir = data_dir or tempfile.mkdtemp(prefix="parley_server_e2e_")
+        self.extra_args = list(extra_args)
+        self.env = dict(os.environ)
+        self.env.setdefault("PARLEY_ADMIN_TOKEN", "e2e-admin-token")
+        self.env["PARLEY_STORE"] = "sqlite:" + os.path.join(self.data_dir, "parley.db")
+        self.env.update(env or {})
+        self.proc = None
+        self.port = None
+
+    def start(self, port=None, timeout=120):
+        self.port = port or free_port()
+        log = open(os.path.join(self.data_dir, "server.log"), "ab")
+        self.proc = subprocess.Popen(
+            [self.parley, "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--data", self.data_dir, "--web", os.path.join(self.source_dir, "web")]
+            + self.extra_args,
+            stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=self.source_dir)
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("server exited with %s; log:\n%s" % (self.proc.returncode, self.log()))
+            try:
+                status, _ = self.http("GET", "/readyz")
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("server not ready after %ss; log:\n%s" % (timeout, self.log()))
+
+    def log(self):
+        try:
+            with open(os.path.join(self.data_dir, "server.log"), "rb") as f:
+                return f.read().decode("utf-8", "replace")[-6000:]
+        except OSError:
+            return ""
+
+    def kill9(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def stop(self, timeout=60):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                return self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.kill9()
+                raise
+        return self.proc.returncode if self.proc else None
+
+    @property
+    def base(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    @property
+    def ws_base(self):
+        return "ws://127.0.0.1:%d" % self.port
+
+    def http(self, method, path, body=None, headers=None, raw=False):
+        data = None
+        hdrs = dict(headers or {})
+        if body is not None:
+            data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            hdrs.setdefault("Content-Type", "application/json")
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=hdrs)
+        try:
+            with urllib.request.urlopen(req, timeout=60) as res:
+                payload = res.read()
+                status = res.status
+        except urllib.error.HTTPError as e:
+            payload = e.read()
+            status = e.code
+        if raw:
+            return status, payload.decode("utf-8", "replace")
+        try:
+            return status, json.loads(payload) if payload else None
+        except ValueError:
+            return status, payload.decode("utf-8", "replace")
+
+    def create_session(self, targets=("es",)):
+        status, body = self.http("POST", "/api/sessions",
+                                 {"source_language": "en", "targets": list(targets)})
+        assert status == 201, (status, body)
+        return body
+
+
+def read_wav(path):
+    with wave.open(path) as w:
+        assert w.getframerate() == 16000 and w.getnchannels() == 1 and w.getsampwidth() == 2
+        return w.readframes(w.getnframes())
+
+
+def silence(seconds):
+    return b"\0\0" * int(16000 * seconds)
+
+
+async def stream_realtime(ws, pcm, t0=None, chunk=CHUNK_SAMPLES):
+    """Sends s16le PCM in 100 ms frames paced at real time. Returns the start time t0 (audio
+    second s is sent at t0 + s)."""
+    step = chunk * 2
+    t0 = t0 if t0 is not None else time.monotonic()
+    sent_s = 0.0
+    for i in range(0, len(pcm), step):
+        target = t0 + sent_s
+        delay = target - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        frame = pcm[i:i + step]
+        await ws.send(frame)
+        sent_s += len(frame) / 32000.0
+    return t0
+
+
+class Listener:
+    """A listener WebSocket collecting captions (with their receipt time) until the session ends
+    or the connection closes."""
+
+    def __init__(self, server, session_id, lang="es"):
+        self.url = "%s/ws/listen?session=%s&lang=%s" % (server.ws_base, session_id, lang)
+        self.captions = []  # (receipt monotonic time, message)
+        self.audio = []     # (seq, bytes)
+        self.ended = False
+        self.close_code = None
+        self.task = None
+        self.connected = asyncio.Event()
+
+    async def run(self):
+        try:
+            async with websockets.connect(self.url, max_size=None, ping_interval=None) as ws:
+                self.connected.set()
+                pending_audio_seq = None
+                async for msg in ws:
+                    now = time.monotonic()
+                    if isinstance(msg, bytes):
+                        self.audio.append((pending_audio_seq, msg))
+                        pending_audio_seq = None
+                        continue
+                    m = json.loads(msg)
+                    if m["type"] == "caption":
+                        self.captions.append((now, m))
+                    elif m["type"] == "audio":
+                        pending_audio_seq = m["seq"]
+                    elif m["type"] == "session_ended":
+                        self.ended = True
+                self.close_code = ws.close_code
+        except websockets.ConnectionClosed as e:
+            self.close_code = e.code
+        finally:
+            self.connected.set()
+
+    def start(self):
+        self.task = asyncio.ensure_future(self.run())
+        return self
+
+    def seqs(self):
+        return [m["seq"] for _, m in self.captions]
+
+
+async def expect_close(url, action=None, timeout=30):
+    """Connects, optionally performs `action(ws)`, and returns the close code the server sent."""
+    try:
+        async with websockets.connect(url, max_size=None, ping_interval=None) as ws:
+            if action:
+                await action(ws)
+            while True:
+                await asyncio.wait_for(ws.recv(), timeout)
+    except websockets.ConnectionClosed as e:
+        return e.code
+    except asyncio.TimeoutError:
+        return None
+
+
+def check(cond, message):
+    if not cond:
+        print("FAIL: " + message, file=sys.stderr)
+        sys.exit(1)
+    print("ok: " + message)
+
+
+def percentile(values, q):
+    if not values:
+        return float("nan")
+    v = sorted(values)
+    k = max(0, min(len(v) - 1, int(round(q * (len(v) - 1)))))
+    return v[k]

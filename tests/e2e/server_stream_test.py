@@ -1,0 +1,104 @@
+"""Streams LibriVox speech into /ws/speak at real time and checks what two Spanish listeners
+(python3-websockets, a third-party client) receive: every caption, in order, seq 1..n with no
+gap or repeat, identical for both, translated, and durably in the transcript (JSON, SRT, VTT).
+Prints the end-to-end caption latency (audio word end -> listener receipt).
+
+Usage: server_stream_test.py PARLEY SOURCE_DIR"""
+
+import asyncio
+import atexit
+import json
+import os
+import sys
+import time
+
+import websockets
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from server_common import (LIBRIVOX, Listener, Server, check, percentile, read_wav, silence,  # noqa: E402
+                           stream_realtime)
+
+CLIPS = ["sense_and_sensibility_01_austen_64kb-0870.wav",
+         "sense_and_sensibility_01_austen_64kb-0890.wav"]
+
+
+async def main(parley, source_dir):
+    server = Server(parley, source_dir).start()
+    atexit.register(server.kill9)
+    created = server.create_session()
+    sid = created["session_id"]
+    check(created["speak_url"].endswith("/ws/speak?session=%s&token=%s"
+                                        % (sid, created["speaker_token"])), "speak_url names the session and token")
+    check(created["listen_url"].endswith("/listen/" + sid), "listen_url is the listener page")
+    status, info = server.http("GET", "/api/sessions/" + sid)
+    check(status == 200 and info["decision"]["bucket"] >= 0, "session reports its flag decision")
+
+    listeners = [Listener(server, sid, "es").start(), Listener(server, sid, "es").start()]
+    source = Listener(server, sid, "en").start()
+    for l in listeners + [source]:
+        await asyncio.wait_for(l.connected.wait(), 10)
+
+    pcm = b"".join(read_wav(os.path.join(LIBRIVOX, c)) + silence(1.0) for c in CLIPS)
+    speaker_msgs = []
+    async with websockets.connect(created["speak_url"], max_size=None, ping_interval=None) as ws:
+        async def collect():
+            try:
+                async for m in ws:
+                    if isinstance(m, str):
+                        speaker_msgs.append(json.loads(m))
+            except websockets.ConnectionClosed:
+                pass
+        collector = asyncio.ensure_future(collect())
+        t0 = await stream_realtime(ws, pcm)
+        await ws.send(json.dumps({"type": "end"}))
+        await asyncio.wait_for(collector, 60)
+
+    for l in listeners + [source]:
+        await asyncio.wait_for(l.task, 60)
+
+    a, b = listeners
+    check(len(a.captions) >= 3, "listener received captions (%d)" % len(a.captions))
+    check(a.seqs() == list(range(1, len(a.captions) + 1)), "seq is 1..n with no gap or repeat: %s" % a.seqs())
+    check(a.seqs() == b.seqs(), "both Spanish listeners received the same captions")
+    check([m["text"] for _, m in a.captions] == [m["text"] for _, m in b.captions], "same texts for both listeners")
+    check(a.ended and b.ended, "listeners received session_ended")
+    check(a.close_code == 1000, "listener closed with 1000 after the session ended (%s)" % a.close_code)
+    translated = sum(1 for _, m in a.captions if m["text"] != m["source_text"])
+    check(translated >= len(a.captions) // 2, "captions are translated (%d of %d differ from the source)"
+          % (translated, len(a.captions)))
+    check(all(m["kind"] in ("partial", "final", "orphan", "timeout", "overflow") for _, m in a.captions), "caption kinds")
+    check(source.seqs() == list(range(1, len(source.captions) + 1)), "source-language listener seq 1..n")
+    check(any(m.get("type") == "caption" for m in speaker_msgs), "speaker receives live source captions")
+    spanish = " ".join(m["text"] for _, m in a.captions)
+    english = " ".join(m["text"] for _, m in source.captions)
+    print("english: " + english)
+    print("spanish: " + spanish)
+    check(len(a.audio) >= 1 and a.audio[0][1][:4] == b"RIFF", "speech arrives as WAV after an audio header")
+
+    # Latency: audio word end (stream time) -> receipt at the listener.
+    lat = [(t - (t0 + m["audio_end"])) for t, m in a.captions]
+    print("caption latency through the server (audio word end -> listener receipt), %d captions: "
+          "p50 %.2f s, p95 %.2f s, max %.2f s; server-reported latency_ms p50 %.0f"
+          % (len(lat), percentile(lat, 0.5), percentile(lat, 0.95), max(lat),
+             percentile([m["latency_ms"] for _, m in a.captions], 0.5)))
+
+    # The durable transcript holds every caption sent.
+    status, tr = server.http("GET", "/api/sessions/%s/transcript" % sid)
+    check(status == 200 and tr["state"] == "ended", "transcript of the ended session")
+    es = tr["languages"]["es"]
+    check([e["seq"] for e in es] == a.seqs() and [e["text"] for e in es] == [m["text"] for _, m in a.captions],
+          "transcript equals what the listeners received")
+    status, srt = server.http("GET", "/api/sessions/%s/transcript?format=srt" % sid, raw=True)
+    check(status == 200 and srt.startswith("1\n") and " --> " in srt, "SRT subtitles")
+    status, vtt = server.http("GET", "/api/sessions/%s/transcript?format=vtt&lang=en" % sid, raw=True)
+    check(status == 200 and vtt.startswith("WEBVTT") and " --> " in vtt, "VTT subtitles of the source")
+    status, metrics = server.http("GET", "/metrics", raw=True)
+    check(status == 200 and "parley_word_latency_seconds" in metrics, "/metrics exposes word latency")
+    status, alarms = server.http("GET", "/api/alarms")
+    check(status == 200 and "alarms" in alarms, "/api/alarms")
+    rc = server.stop()
+    check(rc == 0, "graceful shutdown on SIGTERM exits 0")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2]))
