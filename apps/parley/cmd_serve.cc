@@ -17,7 +17,9 @@
 #include "flags/flag_value.h"
 #include "flags/param_store.h"
 #include "obs/monitor.h"
+#include "obs/rollout_controller.h"
 #include "pipeline/session_pipeline.h"
+#include "server/auto_rollback.h"
 #include "server/http_server.h"
 #include "server/server_config.h"
 #include "server/session_ids.h"
@@ -45,6 +47,9 @@ constexpr const char* kHelp =
     "  --max-session S      session time limit in seconds (default 7200)\n"
     "  --threads N          network threads (default 2)\n"
     "  --no-speech          do not synthesize speech for listeners\n"
+    "  --rollback-interval S  seconds between automatic rollback evaluations (default 60)\n"
+    "  --no-auto-rollback   off switch of the automatic rollback controller (docs/alarms.md)\n"
+    "  --promotion LIST     promotion schedule, e.g. 10:3600,50:86400,100 (default: never raise)\n"
     "  --help               this text\n\n"
     "Environment: PARLEY_ADMIN_TOKEN (admin API bearer token; unset: admin API disabled),\n"
     "SESSIONS_TABLE_NAME (default Sessions), PARLEY_STORE, the flag variables of\n"
@@ -66,6 +71,9 @@ int serveMain(int argc, char** argv) {
                            {"--max-session"},
                            {"--threads"},
                            {"--no-speech", false},
+                           {"--rollback-interval"},
+                           {"--no-auto-rollback", false},
+                           {"--promotion"},
                            {"--help", false}},
                           &error);
   if (!args) return usageError("serve", error);
@@ -214,6 +222,27 @@ int serveMain(int argc, char** argv) {
   deps.monitor = &monitor;
   deps.registry = &registry;
   deps.backends_ready = [&svc](std::string* why) { return svc.ready(why); };
+  // The rollback that runs itself (docs/alarms.md): off with --no-auto-rollback or without a
+  // writable flag store.
+  obs::ControllerConfig controller_config;
+  controller_config.enabled = !args->has("--no-auto-rollback") && param_store != nullptr;
+  if (auto p = args->get("--promotion")) {
+    auto schedule = obs::parsePromotionSchedule(*p);
+    if (!schedule.ok()) return usageError("serve", "--promotion: " + schedule.error().message);
+    controller_config.promotion = std::move(schedule).value();
+  }
+  double rollback_interval = 60;
+  if (auto v = args->get("--rollback-interval")) {
+    auto n = parseNumber(*v, "--rollback-interval", 1, 3600, &error);
+    if (!n) return usageError("serve", error);
+    rollback_interval = *n;
+  }
+  std::unique_ptr<server::AutoRollback> auto_rollback;
+  if (controller_config.enabled) {
+    auto_rollback =
+        std::make_unique<server::AutoRollback>(*param_store, flag_env, monitor, controller_config);
+  }
+
   server::HttpServer http(config, deps);
   if (auto st = http.start(); !st.ok()) {
     std::fprintf(stderr, "parley serve: %s\n", st.error().message.c_str());
@@ -226,11 +255,13 @@ int serveMain(int argc, char** argv) {
       registry.activeCount());
   std::fflush(stdout);
   core::log::info("server_started", "", "listening", {{"port", http.port()}});
+  if (auto_rollback) auto_rollback->start(rollback_interval);
 
   int sig = 0;
   sigwait(&signals, &sig);
   core::log::info("server_stopping", "", "signal received: draining sessions",
                   {{"signal", sig}, {"sessions", static_cast<long long>(registry.activeCount())}});
+  if (auto_rollback) auto_rollback->stop();
   http.shutdown();
   (*flag_source)->stop();
   core::log::info("server_stopped", "", "shutdown complete");
