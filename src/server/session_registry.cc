@@ -6,11 +6,11 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "audio/audio.h"
 #include "core/hash.h"
 #include "core/log.h"
 #include "flags/report.h"
 #include "flags/session_tracker.h"
-#include "server/wav.h"
 
 namespace parley::server {
 
@@ -549,7 +549,7 @@ void SessionRegistry::publish(Session& s, const std::string& lang, long long sou
   std::shared_ptr<const std::string> audio_head, wav;
   if (audio && options_.synthesize) {
     audio_head = shared(Json({{"type", "audio"}, {"seq", e.seq}, {"lang", lang}}).dump());
-    wav = shared(encodeWav(*audio, kSampleRate));
+    wav = shared(::parley::audio::encodeWav(*audio, kSampleRate));
   }
   for (const auto& l : s.listeners) {
     if (l.lang != lang) continue;

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "audio/audio.h"
 #include "server/http_internal.h"
-#include "server/wav.h"
 
 namespace parley::server {
 namespace {
@@ -39,7 +39,7 @@ TEST(HttpUtil, ContentTypes) {
 
 TEST(Wav, HeaderDescribes16BitMonoPcm) {
   std::vector<std::int16_t> s = {0, 1, -1, 32767};
-  std::string w = encodeWav(s, 16000);
+  std::string w = audio::encodeWav(s, 16000);
   ASSERT_EQ(w.size(), 44u + 8u);
   EXPECT_EQ(w.substr(0, 4), "RIFF");
   EXPECT_EQ(w.substr(8, 8), "WAVEfmt ");
