@@ -134,39 +134,36 @@ core::Result<std::vector<ParamVersion>> SqliteStore::queryLocked(std::string_vie
   return out;
 }
 
-core::Result<std::optional<ParamVersion>> SqliteStore::latest(std::string_view name) {
-  std::lock_guard lock(mu_);
+core::Result<std::optional<ParamVersion>> SqliteStore::queryOneLocked(std::string_view name,
+                                                                      const char* sql,
+                                                                      long long arg) {
   checkFileLocked();
   auto st = connectLocked(false);
   if (!st.ok()) {
     if (st.error().code == core::ErrorCode::kNotFound) return std::optional<ParamVersion>();
     return st.error();
   }
-  auto rows = queryLocked(name,
-                          "SELECT version, time, actor, reason, value FROM flag_versions"
-                          " WHERE name = ?1 AND ?2 = ?2 ORDER BY version DESC LIMIT 1",
-                          0);
+  auto rows = queryLocked(name, sql, arg);
   if (!rows.ok()) return rows.error();
   if (rows->empty()) return std::optional<ParamVersion>();
   return std::optional<ParamVersion>(std::move(rows->front()));
 }
 
+core::Result<std::optional<ParamVersion>> SqliteStore::latest(std::string_view name) {
+  std::lock_guard lock(mu_);
+  return queryOneLocked(name,
+                        "SELECT version, time, actor, reason, value FROM flag_versions"
+                        " WHERE name = ?1 AND ?2 = ?2 ORDER BY version DESC LIMIT 1",
+                        0);
+}
+
 core::Result<std::optional<ParamVersion>> SqliteStore::get(std::string_view name,
                                                            long long version) {
   std::lock_guard lock(mu_);
-  checkFileLocked();
-  auto st = connectLocked(false);
-  if (!st.ok()) {
-    if (st.error().code == core::ErrorCode::kNotFound) return std::optional<ParamVersion>();
-    return st.error();
-  }
-  auto rows = queryLocked(name,
-                          "SELECT version, time, actor, reason, value FROM flag_versions"
-                          " WHERE name = ?1 AND version = ?2",
-                          version);
-  if (!rows.ok()) return rows.error();
-  if (rows->empty()) return std::optional<ParamVersion>();
-  return std::optional<ParamVersion>(std::move(rows->front()));
+  return queryOneLocked(name,
+                        "SELECT version, time, actor, reason, value FROM flag_versions"
+                        " WHERE name = ?1 AND version = ?2",
+                        version);
 }
 
 core::Result<std::vector<ParamVersion>> SqliteStore::history(std::string_view name, int limit) {

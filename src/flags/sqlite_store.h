@@ -42,6 +42,9 @@ class SqliteStore final : public ParamStore {
   void checkFileLocked();
   void closeLocked();
   core::Error failLocked(const std::string& what, int rc);
+  // At most one version by `sql` (?1 = name, ?2 = arg); none when the database does not exist.
+  core::Result<std::optional<ParamVersion>> queryOneLocked(std::string_view name, const char* sql,
+                                                           long long arg);
   core::Result<std::vector<ParamVersion>> queryLocked(std::string_view name, const char* sql,
                                                       long long arg);
 
