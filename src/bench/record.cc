@@ -4,6 +4,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "asr/arrival_model.h"
+
 namespace parley::bench {
 
 core::Status recordItem(asr::Recognizer& recognizer, std::span<const std::int16_t> pcm,
@@ -16,7 +18,7 @@ core::Status recordItem(asr::Recognizer& recognizer, std::span<const std::int16_
   item.items.clear();
   item.chunk_ms = chunk_ms;
   std::vector<engine::RecognizerEvent> events;
-  double done = 0;
+  asr::ArrivalModel arrival;  // docs/asr.md: done_i = max(done_{i-1}, a_i) + compute_i
   double compute_total = 0;
   auto emit = [&](double t) {
     for (auto& e : events) {
@@ -36,7 +38,7 @@ core::Status recordItem(asr::Recognizer& recognizer, std::span<const std::int16_
     const double compute = compute_clock.now() - c0;
     if (!s.ok()) return s;
     const double a = static_cast<double>(i + n) / asr::kSampleRate;
-    done = std::max(done, a) + compute;
+    const double done = arrival.chunkDone(a, compute);
     compute_total += compute;
     ingest::TraceItem audio;
     audio.type = ingest::TraceItem::Type::kAudio;
@@ -50,9 +52,8 @@ core::Status recordItem(asr::Recognizer& recognizer, std::span<const std::int16_
   auto s = recognizer.finish(&events);
   const double compute = compute_clock.now() - c0;
   if (!s.ok()) return s;
-  done = std::max(done, total) + compute;
   compute_total += compute;
-  emit(done);
+  emit(arrival.chunkDone(total, compute));
   item.audio_seconds = total;
   item.compute_seconds = compute_total;
   return core::okStatus();
