@@ -50,8 +50,9 @@ const char* pairFor(const std::string& lang) {
 
 class EmbeddedServices final : public Services {
  public:
-  explicit EmbeddedServices(std::unique_ptr<tts::Synthesizer> synthesizer)
-      : cache_(std::make_shared<translate::TranslationCache>()),
+  EmbeddedServices(EmbeddedOptions options, std::unique_ptr<tts::Synthesizer> synthesizer)
+      : options_(std::move(options)),
+        cache_(std::make_shared<translate::TranslationCache>()),
         synthesizer_(std::move(synthesizer)) {}
 
   bool ready(std::string* why) const override {
@@ -88,6 +89,7 @@ class EmbeddedServices final : public Services {
     translate::ApertiumConfig config;
     config.pair = pair;
     config.target_language = lang;
+    if (!options_.apertium_modes_dir.empty()) config.modes_dir = options_.apertium_modes_dir;
     auto created = translate::createCachedApertiumTranslator(config, cache_);
     if (!created.ok()) return created.error();
     auto* raw = created->get();
@@ -98,6 +100,7 @@ class EmbeddedServices final : public Services {
   core::Result<tts::Synthesizer*> synthesizer() override { return synthesizer_.get(); }
 
  private:
+  const EmbeddedOptions options_;
   mutable std::mutex mu_;
   std::shared_ptr<translate::TranslationCache> cache_;
   std::map<std::string, std::unique_ptr<translate::Translator>> translators_;
@@ -106,7 +109,7 @@ class EmbeddedServices final : public Services {
 
 }  // namespace
 
-core::Result<std::unique_ptr<Services>> Services::createEmbedded() {
+core::Result<std::unique_ptr<Services>> Services::createEmbedded(EmbeddedOptions options) {
   // Fail early, naming what is missing, rather than in the first session.
   if (auto missing = missingModel(); !missing.empty()) {
     return core::Error::unavailable("speech recognizer: " + missing);
@@ -116,7 +119,7 @@ core::Result<std::unique_ptr<Services>> Services::createEmbedded() {
     return core::Error::unavailable("speech synthesizer: " + synthesizer.error().message);
   }
   auto services = std::make_unique<EmbeddedServices>(
-      std::unique_ptr<tts::Synthesizer>(std::move(*synthesizer)));
+      std::move(options), std::unique_ptr<tts::Synthesizer>(std::move(*synthesizer)));
   // Start the default pair now: it takes a moment to load its dictionaries.
   if (auto t = services->translator("es"); !t.ok()) {
     return core::Error::unavailable("translator en->es: " + t.error().message);

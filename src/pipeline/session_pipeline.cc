@@ -67,6 +67,33 @@ struct WorkContext {
   double engine_s = 0;
 };
 
+// A segment on its way to the caption stage, with the targets it is captioned into.
+struct PendingSegment {
+  engine::Segment segment;
+  WorkContext ctx;
+  std::vector<std::string> targets;
+  double queued_at = 0;  // clock_.now() when queued (live timing)
+};
+
+// A coalesced caption never grows beyond this much source text; apertium takes 8 KiB.
+constexpr std::size_t kMaxCoalescedBytes = 2000;
+
+// One segment standing for several consecutive ones: their words and text in order, the
+// audio span of all, and the seq, kind and reason of the last.
+engine::Segment mergeSegments(const std::vector<const engine::Segment*>& parts) {
+  engine::Segment merged = *parts.back();
+  if (parts.size() == 1) return merged;
+  merged.text.clear();
+  merged.words.clear();
+  merged.audio_start = parts.front()->audio_start;
+  for (const engine::Segment* part : parts) {
+    if (part->text.empty()) continue;
+    merged.text += (merged.text.empty() ? "" : " ") + part->text;
+    merged.words.insert(merged.words.end(), part->words.begin(), part->words.end());
+  }
+  return merged;
+}
+
 class PipelineImpl final : public SessionPipeline {
  public:
   PipelineImpl(PipelineOptions options, Services& services, const core::Clock& clock,
@@ -89,6 +116,7 @@ class PipelineImpl final : public SessionPipeline {
     worker_ = std::make_unique<asr::RecognizerWorker>(std::move(timed), config, nullptr);
     if (auto st = worker_->start(); !st.ok()) return st;
     delivery_ = std::thread([this] { deliveryLoop(); });
+    if (options_.timing == Timing::kClock) captioner_ = std::thread([this] { captionLoop(); });
     core::log::info("pipeline_started", options_.session_id, "session pipeline started",
                     {{"mode", engine::modeName(options_.mode)},
                      {"timing", options_.timing == Timing::kClock ? "clock" : "arrival_model"}});
@@ -139,11 +167,18 @@ class PipelineImpl final : public SessionPipeline {
     }
     cv_.notify_all();
     if (delivery_.joinable()) delivery_.join();
+    {
+      std::lock_guard lock(caption_mu_);
+      captions_done_ = true;
+    }
+    caption_cv_.notify_all();
+    if (captioner_.joinable()) captioner_.join();
     const PipelineStats s = stats();
     core::log::info("pipeline_finished", options_.session_id, "session pipeline finished",
                     {{"segments", s.segments},
                      {"captions", s.captions},
                      {"untranslated_captions", s.untranslated_captions},
+                     {"captions_coalesced", s.captions_coalesced},
                      {"audio_chunks_dropped", s.audio_chunks_dropped}});
   }
 
@@ -298,33 +333,106 @@ class PipelineImpl final : public SessionPipeline {
     for (const auto& seg : segments) deliver(seg, ctx);
   }
 
+  // Live timing: the segment goes to the caption thread, so that a slow translator or
+  // synthesizer never holds up the engine (and through it recognition and the audio queue).
+  // Arrival-model timing: captioned right here, which keeps offline runs deterministic.
   void deliver(const engine::Segment& seg, const WorkContext& ctx) {
-    if (on_segment_) on_segment_(seg);
-    for (const auto& lang : targets_) {
-      Caption caption;
-      caption.session_id = options_.session_id;
-      caption.lang = lang;
-      caption.segment = seg;
-      caption.timings.asr_s = ctx.asr_s;
-      caption.timings.queue_s = ctx.queue_s;
-      caption.timings.engine_s = ctx.engine_s;
-      translateInto(caption);
-      synthesizeInto(caption);
-      if (options_.timing == Timing::kClock) {
-        caption.ready_at = sessionNow();
-      } else {
-        caption.ready_at = std::max(seg.emitted_at, last_ready_) + caption.timings.translate_s +
-                           caption.timings.tts_s;
-        last_ready_ = caption.ready_at;
-      }
-      caption.latency_s = caption.ready_at - lastWordEnd(seg);
-      {
-        std::lock_guard lock(stats_mu_);
-        ++stats_.captions;
-        if (!caption.translated) ++stats_.untranslated_captions;
-      }
-      if (on_caption_) on_caption_(caption);
+    PendingSegment pending{seg, ctx, targets_, clock_.now()};
+    if (options_.timing != Timing::kClock) {
+      std::vector<PendingSegment> one;
+      one.push_back(std::move(pending));
+      caption(one);
+      return;
     }
+    {
+      std::lock_guard lock(caption_mu_);
+      captions_pending_.push_back(std::move(pending));
+    }
+    caption_cv_.notify_all();
+  }
+
+  // Caption thread (live timing): takes everything queued at once, so that while the
+  // translator is behind, the segments that piled up become one caption per language.
+  void captionLoop() {
+    for (;;) {
+      std::vector<PendingSegment> batch;
+      {
+        std::unique_lock lock(caption_mu_);
+        caption_cv_.wait(lock, [&] { return !captions_pending_.empty() || captions_done_; });
+        if (captions_pending_.empty()) return;
+        batch.swap(captions_pending_);
+      }
+      caption(batch);
+    }
+  }
+
+  // Source segments first, in order; then per target language the batch's segments as few
+  // captions as kMaxCoalescedBytes allows (one per segment when the batch holds one).
+  void caption(std::vector<PendingSegment>& batch) {
+    for (const auto& p : batch) {
+      if (on_segment_) on_segment_(p.segment);
+    }
+    std::vector<std::string> langs;
+    for (const auto& p : batch) {
+      for (const auto& lang : p.targets) {
+        if (std::find(langs.begin(), langs.end(), lang) == langs.end()) langs.push_back(lang);
+      }
+    }
+    const double picked_at = clock_.now();
+    for (const auto& lang : langs) {
+      std::vector<const PendingSegment*> group;
+      std::size_t bytes = 0;
+      auto flush = [&] {
+        if (!group.empty()) captionGroup(lang, group, picked_at);
+        group.clear();
+        bytes = 0;
+      };
+      for (const auto& p : batch) {
+        if (std::find(p.targets.begin(), p.targets.end(), lang) == p.targets.end()) continue;
+        if (!group.empty() && bytes + p.segment.text.size() > kMaxCoalescedBytes) flush();
+        group.push_back(&p);
+        bytes += p.segment.text.size() + 1;
+      }
+      flush();
+    }
+  }
+
+  void captionGroup(const std::string& lang, const std::vector<const PendingSegment*>& group,
+                    double picked_at) {
+    std::vector<const engine::Segment*> parts;
+    for (const auto* p : group) parts.push_back(&p->segment);
+    const PendingSegment& last = *group.back();
+    Caption caption;
+    caption.session_id = options_.session_id;
+    caption.lang = lang;
+    caption.segment = mergeSegments(parts);
+    caption.timings.asr_s = last.ctx.asr_s;
+    caption.timings.queue_s = last.ctx.queue_s + (picked_at - group.front()->queued_at);
+    caption.timings.engine_s = last.ctx.engine_s;
+    translateInto(caption);
+    synthesizeInto(caption);
+    if (options_.timing == Timing::kClock) {
+      caption.ready_at = sessionNow();
+    } else {
+      caption.ready_at = std::max(caption.segment.emitted_at, last_ready_) +
+                         caption.timings.translate_s + caption.timings.tts_s;
+      last_ready_ = caption.ready_at;
+    }
+    caption.latency_s = caption.ready_at - lastWordEnd(caption.segment);
+    {
+      std::lock_guard lock(stats_mu_);
+      ++stats_.captions;
+      stats_.captions_coalesced += static_cast<long long>(group.size()) - 1;
+      if (!caption.translated) ++stats_.untranslated_captions;
+    }
+    if (group.size() > 1) {
+      core::log::debug("captions_coalesced", options_.session_id,
+                       "translation is behind: segments merged into one caption",
+                       {{"lang", lang},
+                        {"segments", static_cast<long long>(group.size())},
+                        {"waited_s", picked_at - group.front()->queued_at}});
+    }
+    if (on_caption_) on_caption_(caption);
   }
 
   void translateInto(Caption& caption) {
@@ -396,6 +504,7 @@ class PipelineImpl final : public SessionPipeline {
   CaptionCallback on_caption_;
   std::unique_ptr<asr::RecognizerWorker> worker_;
   std::thread delivery_;
+  std::thread captioner_;  // live timing only
 
   // Audio input (transport thread), guarded by push_mu_.
   mutable std::mutex push_mu_;
@@ -413,11 +522,17 @@ class PipelineImpl final : public SessionPipeline {
   std::deque<Command> commands_;
   bool input_done_ = false;
 
+  // Delivery -> caption thread queue (live timing), guarded by caption_mu_.
+  std::mutex caption_mu_;
+  std::condition_variable caption_cv_;
+  std::vector<PendingSegment> captions_pending_;
+  bool captions_done_ = false;
+
   // Delivery thread only.
   EngineDriver driver_;
   std::vector<std::string> targets_;
   asr::ArrivalModel arrival_model_;
-  double last_ready_ = 0;
+  double last_ready_ = 0;  // caption stage
 
   mutable std::mutex stats_mu_;
   PipelineStats stats_;

@@ -5,8 +5,13 @@
 // thread) live in Services and are shared by all sessions.
 //
 // Threads: pushAudio() is called from the transport thread and never blocks; recognition runs
-// on the session's recognizer worker; engine, translation and synthesis run on the session's
-// delivery thread; callbacks are invoked from that thread, in seq order, one at a time.
+// on the session's recognizer worker; the engine runs on the session's delivery thread.
+// Translation and synthesis run on a caption thread (live timing) so that a slow translator
+// never holds up recognition: while it is behind, the segments that queued up are captioned
+// together (one caption per language, Caption::segment merged, PipelineStats::
+// captions_coalesced). With the arrival-model timing they run on the delivery thread, one
+// caption per segment, which keeps offline runs deterministic. Both callbacks are invoked from
+// one thread, in seq order, one at a time: each segment before any caption that contains it.
 //
 // Session clock: seconds since the session started receiving audio, read from the injected
 // clock (Timing::kClock, live; the first chunk arrives at its own duration, so session time and
@@ -57,10 +62,12 @@ struct StageTimings {
 
 struct Caption {
   std::string session_id;
-  std::string lang;         // target language ("es"); the source language for source captions
-  engine::Segment segment;  // the source segment (text in the source language)
-  std::string text;         // translation; the source text when untranslated
-  bool translated = true;   // false when the translator was unavailable (captioned in source)
+  std::string lang;  // target language ("es"); the source language for source captions
+  // The source segment (text in the source language). A coalesced caption's segment holds the
+  // merged segments' words and audio span, and the seq, kind and reason of the last of them.
+  engine::Segment segment;
+  std::string text;        // translation; the source text when untranslated
+  bool translated = true;  // false when the translator was unavailable (captioned in source)
   std::vector<std::int16_t> audio;  // synthesized speech, 16 kHz mono (empty when off or failed)
   double ready_at = 0;              // session clock (seconds since the session's audio start)
   double latency_s = 0;             // ready_at minus the end time of the segment's last word
@@ -104,6 +111,7 @@ struct PipelineStats {
   long long segments = 0;
   long long captions = 0;
   long long untranslated_captions = 0;
+  long long captions_coalesced = 0;  // segments merged into a later caption (translator behind)
   long long synthesis_failures = 0;  // captions whose speech could not be synthesized
   long long recognizer_steps = 0;
   double audio_seconds = 0;  // audio consumed by the recognizer
@@ -113,12 +121,19 @@ struct PipelineStats {
   engine::EngineStats engine;
 };
 
+// What the embedded stack may be told.
+struct EmbeddedOptions {
+  // Where apertium's mode files (<pair>.mode) are; empty: /usr/share/apertium/modes. Lets an
+  // operator use pairs built from source (or a test a modified pipeline).
+  std::string apertium_modes_dir;
+};
+
 // Shared, process-wide backends.
 class Services {
  public:
   virtual ~Services() = default;
   // Creates the embedded stack (pocketsphinx, apertium, espeak-ng). Errors name what is missing.
-  static core::Result<std::unique_ptr<Services>> createEmbedded();
+  static core::Result<std::unique_ptr<Services>> createEmbedded(EmbeddedOptions options = {});
   // True when recognizer models, translator and synthesizer are usable (for /readyz).
   virtual bool ready(std::string* why) const = 0;
 

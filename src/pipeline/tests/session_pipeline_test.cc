@@ -4,6 +4,7 @@
 // tests/e2e/pipeline_run.sh.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -121,12 +122,16 @@ class FakeTranslator final : public translate::Translator {
   const std::string& sourceLanguage() const override { return source_; }
   const std::string& targetLanguage() const override { return target_; }
   core::Result<std::string> translate(std::string_view text) override {
+    ++calls;
+    if (gate) gate->wait();
     if (fail) return core::Error::unavailable("backend down");
     return target_ + ":" + std::string(text);
   }
   bool available() const override { return !fail; }
   translate::TranslatorStats stats() const override { return {}; }
   std::atomic<bool> fail{false};
+  std::atomic<int> calls{0};
+  std::shared_ptr<ScriptedRecognizer::Gate> gate;  // when set, translate() waits for it
 
  private:
   std::string source_ = "en";
@@ -520,6 +525,65 @@ TEST(SessionPipeline, StartRejectsInvalidOptionsAndMissingBackends) {
   auto r2 = SessionPipeline::start(PipelineOptions{}, none, clock, nullptr, nullptr);
   ASSERT_FALSE(r2.ok());
   EXPECT_EQ(r2.error().code, core::ErrorCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace parley::pipeline
+
+namespace parley::pipeline {
+namespace {
+
+// Live timing with a translator that hangs: recognition and the engine keep going (nothing
+// waits for the translator), and once it answers, the segments that queued up arrive as one
+// caption per language, every word once, in order.
+TEST(SessionPipeline, LiveSlowTranslatorNeverHoldsUpRecognitionAndCoalesces) {
+  FakeServices services;
+  services.es.gate = std::make_shared<ScriptedRecognizer::Gate>();
+  services.es.gate->set(false);
+  core::SystemClock clock;
+  Seen seen;
+  PipelineOptions options;
+  options.session_id = "live-session";
+  options.timing = Timing::kClock;
+  options.synthesize = false;
+  options.targets = {"es"};
+  options.audio_queue_chunks = 1000;
+  auto p = startPipeline(options, services, clock, seen);
+  ASSERT_TRUE(p);
+  pushSeconds(*p, 5.0);
+  waitHandled(*p, 5.0);
+  EXPECT_NEAR(p->stats().audio_seconds, 5.0, 1e-9) << "recognition waited for the translator";
+  EXPECT_LE(services.es.calls.load(), 1);
+  services.es.gate->set(true);
+  p->finish();
+
+  ASSERT_GE(seen.segments.size(), 2u);
+  EXPECT_EQ(joined(seen.segments), allWords());
+  ASSERT_FALSE(seen.captions.empty());
+  EXPECT_LT(seen.captions.size(), seen.segments.size());
+  std::string captioned;
+  for (const auto& c : seen.captions) {
+    captioned += (captioned.empty() ? "" : " ") + c.segment.text;
+    EXPECT_EQ(c.text, "es:" + c.segment.text);
+    EXPECT_EQ(c.segment.words.size(),
+              static_cast<std::size_t>(
+                  std::count(c.segment.text.begin(), c.segment.text.end(), ' ') + 1));
+  }
+  EXPECT_EQ(captioned, allWords());
+  // Every segment is handed over before the caption that contains it.
+  std::size_t segments_seen = 0;
+  for (const auto& entry : seen.order) {
+    if (entry[0] == 's') {
+      ++segments_seen;
+    } else {
+      const long long seq = std::stoll(entry.substr(1, entry.find(':') - 1));
+      EXPECT_LE(static_cast<std::size_t>(seq), segments_seen) << entry;
+    }
+  }
+  const auto s = p->stats();
+  EXPECT_EQ(s.captions, static_cast<long long>(seen.captions.size()));
+  EXPECT_EQ(s.captions_coalesced, s.segments - s.captions);
+  EXPECT_EQ(s.audio_chunks_dropped, 0);
 }
 
 }  // namespace
