@@ -198,13 +198,11 @@ int alarmsMain(int argc, char** argv) {
                                         {"-h", false}},
                                        &error);
   if (!args) return parley::app::usageError(kName, error);
-  if (args->has("--help") || args->has("-h")) {
+  if (args->wantsHelp()) {
     printHelp();
     return 0;
   }
-  if (!args->positionals().empty()) {
-    return parley::app::usageError(kName, "unexpected argument '" + args->positionals()[0] + "'");
-  }
+  if (!args->requirePositionals(0, &error)) return parley::app::usageError(kName, error);
   int modes = args->has("--server") + args->has("--list") + args->has("--prometheus-rules");
   if (modes > 1) {
     return parley::app::usageError(kName, "use one of --server, --list and --prometheus-rules");

@@ -173,11 +173,13 @@ int benchMain(int argc, char** argv) {
   std::string error;
   auto args = Args::parse(argc, argv, spec, &error);
   if (!args) return usageError(kName, error);
-  if (args->has("--help") || args->has("-h")) {
+  if (args->wantsHelp()) {
     printHelp();
     return 0;
   }
-  if (!args->positionals().empty()) return usageError(kName, "no positional arguments");
+  if (!args->requirePositionals(0, &error, {}, "no positional arguments")) {
+    return usageError(kName, error);
+  }
   auto k =
       parseNumber(args->getOr("--aws-k", std::to_string(kDefaultAwsK)), "--aws-k", 1, 10, &error);
   if (!k) return usageError(kName, error);
@@ -260,10 +262,11 @@ int benchMain(int argc, char** argv) {
 }
 
 int checkReportMain(int argc, char** argv) {
+  constexpr const char* kOneReport = "expected one REPORT_JSON file";
   std::string error;
   auto args = Args::parse(argc, argv, {{"--help", false}, {"-h", false}}, &error);
   if (!args) return usageError("bench check-report", error);
-  if (args->has("--help") || args->has("-h")) {
+  if (args->wantsHelp()) {
     std::printf(
         "Usage: parley bench check-report REPORT_JSON\n\n"
         "Checks a report.json written by `parley bench` against the documented schema\n"
@@ -271,8 +274,8 @@ int checkReportMain(int argc, char** argv) {
         "Exit status: 0 valid, 1 unreadable file, 2 usage error or schema violations.\n");
     return 0;
   }
-  if (args->positionals().size() != 1) {
-    return usageError("bench check-report", "expected one REPORT_JSON file");
+  if (!args->requirePositionals(1, &error, kOneReport, kOneReport)) {
+    return usageError("bench check-report", error);
   }
   std::ifstream in(args->positionals()[0], std::ios::binary);
   if (!in) {

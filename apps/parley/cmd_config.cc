@@ -13,7 +13,7 @@ int runConfig(int argc, char** argv) {
   std::string error;
   auto args = Args::parse(argc, argv, {{"--help", false}, {"--markdown", false}}, &error);
   if (!args) return usageError("config", error);
-  if (args->has("--help")) {
+  if (args->wantsHelp()) {
     std::printf(
         "Usage: parley config [--markdown]\n\n"
         "Prints every engine configuration key: its name (for --set KEY=VALUE, TOML files and the\n"

@@ -133,13 +133,11 @@ int runFlags(int argc, char** argv) {
                           &error);
   const std::string cmd = "flags " + sub;
   if (!args) return usageError(cmd, error);
-  if (args->has("--help")) {
+  if (args->wantsHelp()) {
     std::fputs(kHelp, stdout);
     return 0;
   }
-  if (!args->positionals().empty()) {
-    return usageError(cmd, "unexpected argument '" + args->positionals()[0] + "'");
-  }
+  if (!args->requirePositionals(0, &error)) return usageError(cmd, error);
   if (!args->get("--session") || args->get("--session")->empty()) {
     return usageError(cmd, "--session ID is required");
   }

@@ -110,15 +110,14 @@ int runReplay(int argc, char** argv) {
                            {"-h", false}},
                           &error);
   if (!args) return usageError(kName, error);
-  if (args->has("--help") || args->has("-h")) {
+  if (args->wantsHelp()) {
     printHelp();
     return 0;
   }
-  if (args->positionals().size() != 1) {
-    return usageError(
-        kName, args->positionals().empty()
-                   ? "missing TRACE (a file, or - for stdin)"
-                   : "expected one TRACE, got " + std::to_string(args->positionals().size()));
+  if (!args->requirePositionals(
+          1, &error, "missing TRACE (a file, or - for stdin)",
+          "expected one TRACE, got " + std::to_string(args->positionals().size()))) {
+    return usageError(kName, error);
   }
   const std::string path = args->positionals()[0];
 

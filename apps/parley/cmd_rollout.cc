@@ -110,13 +110,11 @@ int runRollout(int argc, char** argv) {
                            {"--server", true}},
                           &error);
   if (!args) return usageError("rollout", error);
-  if (args->has("--help")) {
+  if (args->wantsHelp()) {
     std::fputs(kHelp, stdout);
     return 0;
   }
-  if (!args->positionals().empty()) {
-    return usageError("rollout", "unexpected argument '" + args->positionals()[0] + "'");
-  }
+  if (!args->requirePositionals(0, &error)) return usageError("rollout", error);
   if (args->has("--server")) {
     return usageError("rollout",
                       "--server: writes through a running server arrive with the server work; "

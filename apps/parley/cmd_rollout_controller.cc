@@ -58,13 +58,11 @@ int rolloutControllerMain(int argc, char** argv) {
                                         {"-h", false}},
                                        &error);
   if (!args) return parley::app::usageError(kName, error);
-  if (args->has("--help") || args->has("-h")) {
+  if (args->wantsHelp()) {
     printHelp();
     return 0;
   }
-  if (!args->positionals().empty()) {
-    return parley::app::usageError(kName, "unexpected argument '" + args->positionals()[0] + "'");
-  }
+  if (!args->requirePositionals(0, &error)) return parley::app::usageError(kName, error);
   if (!args->has("--simulate")) {
     return parley::app::usageError(
         kName, "--simulate FILE is required (the live controller runs inside the server)");

@@ -290,15 +290,14 @@ int runMain(int argc, char** argv) {
                            {"-h", false}},
                           &error);
   if (!args) return usageError(kName, error);
-  if (args->has("--help") || args->has("-h")) {
+  if (args->wantsHelp()) {
     printHelp();
     return 0;
   }
-  if (args->positionals().size() != 1) {
-    return usageError(
-        kName, args->positionals().empty()
-                   ? "missing AUDIO (a .wav file, or .raw/.pcm 16 kHz s16le mono)"
-                   : "expected one AUDIO file, got " + std::to_string(args->positionals().size()));
+  if (!args->requirePositionals(
+          1, &error, "missing AUDIO (a .wav file, or .raw/.pcm 16 kHz s16le mono)",
+          "expected one AUDIO file, got " + std::to_string(args->positionals().size()))) {
+    return usageError(kName, error);
   }
   const std::string audio_path = args->positionals()[0];
   // Captions are the output here: informational log lines only when asked for.

@@ -167,17 +167,18 @@ void drawProgress(double done, double total, double compute) {
 }
 
 int transcribeMain(int argc, char** argv) {
+  constexpr const char* kOneAudio = "expected exactly one AUDIO file";
   std::vector<OptionSpec> spec = kRecognizerOptions;
   spec.insert(spec.end(), {{"--out"}, {"--timing"}, {"--session"}, {"--quiet", false}});
   std::string error;
   auto args = Args::parse(argc, argv, spec, &error);
   if (!args) return usageError("transcribe", error);
-  if (args->has("--help") || args->has("-h")) {
+  if (args->wantsHelp()) {
     printTranscribeHelp();
     return 0;
   }
-  if (args->positionals().size() != 1) {
-    return usageError("transcribe", "expected exactly one AUDIO file");
+  if (!args->requirePositionals(1, &error, kOneAudio, kOneAudio)) {
+    return usageError("transcribe", error);
   }
   const std::string audio_path = args->positionals()[0];
 
@@ -379,11 +380,13 @@ int evalMain(int argc, char** argv) {
   std::string error;
   auto args = Args::parse(argc, argv, spec, &error);
   if (!args) return usageError("transcribe eval", error);
-  if (args->has("--help") || args->has("-h")) {
+  if (args->wantsHelp()) {
     printEvalHelp();
     return 0;
   }
-  if (!args->positionals().empty()) return usageError("transcribe eval", "no positional arguments");
+  if (!args->requirePositionals(0, &error, {}, "no positional arguments")) {
+    return usageError("transcribe eval", error);
+  }
   ps::PocketsphinxConfig config;
   if (auto msg = applyRecognizerOptions(*args, &config); !msg.empty()) {
     return usageError("transcribe eval", msg);

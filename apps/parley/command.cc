@@ -81,6 +81,17 @@ std::vector<std::string> Args::getAll(std::string_view name) const {
   return it == values_.end() ? std::vector<std::string>{} : it->second;
 }
 
+bool Args::requirePositionals(std::size_t n, std::string* error, std::string_view missing,
+                              std::string_view extra) const {
+  if (positionals_.size() == n) return true;
+  if (positionals_.size() < n) {
+    *error = missing.empty() ? "missing argument" : std::string(missing);
+  } else {
+    *error = extra.empty() ? "unexpected argument '" + positionals_[n] + "'" : std::string(extra);
+  }
+  return false;
+}
+
 int usageError(std::string_view command, std::string_view message) {
   std::fprintf(stderr, "parley %.*s: %.*s\nTry 'parley %.*s --help'.\n",
                static_cast<int>(command.size()), command.data(), static_cast<int>(message.size()),

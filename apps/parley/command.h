@@ -3,6 +3,7 @@
 // parse arguments, call modules, turn Errors into exit codes (0 ok, 1 runtime, 2 usage/input).
 #pragma once
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
@@ -48,6 +49,14 @@ class Args {
   std::string getOr(std::string_view name, std::string fallback) const;
   std::vector<std::string> getAll(std::string_view name) const;
   const std::vector<std::string>& positionals() const { return positionals_; }
+
+  // True when --help was given, or -h where the spec declares it (undeclared, parse rejects it).
+  bool wantsHelp() const { return has("--help") || has("-h"); }
+  // True when exactly `n` positionals were given. Otherwise fills *error with `missing` when
+  // fewer were given (empty: "missing argument") or `extra` when more were (empty: "unexpected
+  // argument '<the first extra one>'").
+  bool requirePositionals(std::size_t n, std::string* error, std::string_view missing = {},
+                          std::string_view extra = {}) const;
 
  private:
   std::map<std::string, std::vector<std::string>, std::less<>> values_;

@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "core/clock.h"
+#include "db/sqlite_util.h"
 
 namespace parley::flags {
 namespace {
@@ -17,22 +18,9 @@ constexpr const char* kSchema =
     " actor TEXT NOT NULL, reason TEXT NOT NULL, value TEXT NOT NULL,"
     " PRIMARY KEY (name, version))";
 
-// Finalizes a statement when it goes out of scope.
-struct Stmt {
-  sqlite3_stmt* s = nullptr;
-  ~Stmt() { sqlite3_finalize(s); }
-};
-
-void bindText(sqlite3_stmt* s, int i, std::string_view v) {
-  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-}
-
-std::string columnText(sqlite3_stmt* s, int i) {
-  const auto* p = sqlite3_column_text(s, i);
-  return p ? std::string(reinterpret_cast<const char*>(p),
-                         static_cast<std::size_t>(sqlite3_column_bytes(s, i)))
-           : std::string();
-}
+using db::bindText;
+using db::columnText;
+using db::Stmt;
 
 }  // namespace
 
@@ -63,7 +51,7 @@ void SqliteStore::closeLocked() {
 }
 
 core::Error SqliteStore::failLocked(const std::string& what, int rc) {
-  std::string detail = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  std::string detail = db::errorText(db_, rc);
   int primary = rc & 0xff;
   std::string hint;
   if (primary == SQLITE_BUSY || primary == SQLITE_LOCKED) {
@@ -85,27 +73,20 @@ core::Status SqliteStore::connectLocked(bool create) {
                                  " does not exist yet");
   }
   if (create) {
-    auto parent = std::filesystem::path(path_).parent_path();
-    if (!parent.empty()) {
-      std::filesystem::create_directories(parent, ec);
-      if (ec) {
-        return core::Error::unavailable("store " + url_ + ": cannot create directory " +
-                                        parent.string() + ": " + ec.message());
-      }
+    if (auto dir = db::createParentDirectory(path_); !dir.ok()) {
+      return core::Error::unavailable("store " + url_ + ": " + dir.error().message);
     }
   }
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  int rc = sqlite3_open_v2(path_.c_str(), &db_, flags, nullptr);
+  int rc = db::openConnection(path_, create, options_.busy_timeout_ms, &db_);
   if (rc != SQLITE_OK) return failLocked("cannot open " + path_, rc);
-  sqlite3_busy_timeout(db_, options_.busy_timeout_ms);
   {
     Stmt st;
-    rc = sqlite3_prepare_v2(db_, "PRAGMA journal_mode=WAL", -1, &st.s, nullptr);
-    if (rc == SQLITE_OK) rc = sqlite3_step(st.s);
+    rc = st.prepare(db_, "PRAGMA journal_mode=WAL");
+    if (rc == SQLITE_OK) rc = sqlite3_step(st.get());
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return failLocked("cannot open " + path_, rc);
   }
-  rc = sqlite3_exec(db_, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
-  if (rc == SQLITE_OK) rc = sqlite3_exec(db_, kSchema, nullptr, nullptr, nullptr);
+  rc = db::exec(db_, "PRAGMA synchronous=FULL");
+  if (rc == SQLITE_OK) rc = db::exec(db_, kSchema);
   if (rc != SQLITE_OK) return failLocked("cannot prepare " + path_, rc);
   ++connections_;
   file_id_ = fileId(path_);
@@ -116,18 +97,18 @@ core::Result<std::vector<ParamVersion>> SqliteStore::queryLocked(std::string_vie
                                                                  const char* sql, long long arg) {
   std::vector<ParamVersion> out;
   Stmt st;
-  int rc = sqlite3_prepare_v2(db_, sql, -1, &st.s, nullptr);
+  int rc = st.prepare(db_, sql);
   if (rc != SQLITE_OK) return failLocked("cannot read", rc);
-  bindText(st.s, 1, name);
-  sqlite3_bind_int64(st.s, 2, arg);
-  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) {
+  bindText(st.get(), 1, name);
+  sqlite3_bind_int64(st.get(), 2, arg);
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
     ParamVersion v;
     v.name = std::string(name);
-    v.version = sqlite3_column_int64(st.s, 0);
-    v.time = sqlite3_column_double(st.s, 1);
-    v.actor = columnText(st.s, 2);
-    v.reason = columnText(st.s, 3);
-    v.value = columnText(st.s, 4);
+    v.version = sqlite3_column_int64(st.get(), 0);
+    v.time = sqlite3_column_double(st.get(), 1);
+    v.actor = columnText(st.get(), 2);
+    v.reason = columnText(st.get(), 3);
+    v.value = columnText(st.get(), 4);
     out.push_back(std::move(v));
   }
   if (rc != SQLITE_DONE) return failLocked("cannot read", rc);
@@ -189,10 +170,10 @@ core::Result<ParamVersion> SqliteStore::put(std::string_view name, std::string_v
   checkFileLocked();
   auto st = connectLocked(true);
   if (!st.ok()) return st.error();
-  int rc = sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+  int rc = db::exec(db_, "BEGIN IMMEDIATE");
   if (rc != SQLITE_OK) return failLocked("cannot start a write", rc);
   auto rollback = [&](const std::string& what, int code) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    db::exec(db_, "ROLLBACK");
     return failLocked(what, code);
   };
   ParamVersion v;
@@ -202,18 +183,16 @@ core::Result<ParamVersion> SqliteStore::put(std::string_view name, std::string_v
   v.value = std::string(value);
   {
     Stmt q;
-    rc = sqlite3_prepare_v2(db_,
-                            "SELECT COALESCE(MAX(version), 0) FROM flag_versions WHERE name = ?1",
-                            -1, &q.s, nullptr);
+    rc = q.prepare(db_, "SELECT COALESCE(MAX(version), 0) FROM flag_versions WHERE name = ?1");
     if (rc == SQLITE_OK) {
-      bindText(q.s, 1, name);
-      rc = sqlite3_step(q.s);
+      bindText(q.get(), 1, name);
+      rc = sqlite3_step(q.get());
     }
     if (rc != SQLITE_ROW) return rollback("cannot read the newest version", rc);
-    v.version = sqlite3_column_int64(q.s, 0) + 1;
+    v.version = sqlite3_column_int64(q.get(), 0) + 1;
   }
   if (if_latest && *if_latest != v.version - 1) {
-    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    db::exec(db_, "ROLLBACK");
     return core::Error::unavailable("conflict: " + std::string(name) + " is at version " +
                                     std::to_string(v.version - 1) + ", not " +
                                     std::to_string(*if_latest));
@@ -221,22 +200,21 @@ core::Result<ParamVersion> SqliteStore::put(std::string_view name, std::string_v
   v.time = core::wallTimeSeconds();
   {
     Stmt ins;
-    rc = sqlite3_prepare_v2(db_,
-                            "INSERT INTO flag_versions (name, version, time, actor, reason, value)"
-                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                            -1, &ins.s, nullptr);
+    rc = ins.prepare(db_,
+                     "INSERT INTO flag_versions (name, version, time, actor, reason, value)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (rc == SQLITE_OK) {
-      bindText(ins.s, 1, name);
-      sqlite3_bind_int64(ins.s, 2, v.version);
-      sqlite3_bind_double(ins.s, 3, v.time);
-      bindText(ins.s, 4, actor);
-      bindText(ins.s, 5, reason);
-      bindText(ins.s, 6, value);
-      rc = sqlite3_step(ins.s);
+      bindText(ins.get(), 1, name);
+      sqlite3_bind_int64(ins.get(), 2, v.version);
+      sqlite3_bind_double(ins.get(), 3, v.time);
+      bindText(ins.get(), 4, actor);
+      bindText(ins.get(), 5, reason);
+      bindText(ins.get(), 6, value);
+      rc = sqlite3_step(ins.get());
     }
     if (rc != SQLITE_DONE) return rollback("cannot write version " + std::to_string(v.version), rc);
   }
-  rc = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr);
+  rc = db::exec(db_, "COMMIT");
   if (rc != SQLITE_OK) return rollback("cannot commit", rc);
   return v;
 }
@@ -250,11 +228,11 @@ core::Result<long long> SqliteStore::changeToken() {
     return st.error();
   }
   Stmt q;
-  int rc = sqlite3_prepare_v2(db_, "PRAGMA data_version", -1, &q.s, nullptr);
-  if (rc == SQLITE_OK) rc = sqlite3_step(q.s);
+  int rc = q.prepare(db_, "PRAGMA data_version");
+  if (rc == SQLITE_OK) rc = sqlite3_step(q.get());
   if (rc != SQLITE_ROW) return failLocked("cannot read data_version", rc);
   // A new connection restarts data_version, so the connection count is part of the token.
-  return (connections_ << 32) + sqlite3_column_int64(q.s, 0);
+  return (connections_ << 32) + sqlite3_column_int64(q.get(), 0);
 }
 
 }  // namespace parley::flags

@@ -3,27 +3,15 @@
 #include <sqlite3.h>
 
 #include <cstdlib>
-#include <filesystem>
-#include <system_error>
+
+#include "db/sqlite_util.h"
 
 namespace parley::storage {
 namespace {
 
-struct Stmt {
-  sqlite3_stmt* s = nullptr;
-  ~Stmt() { sqlite3_finalize(s); }
-};
-
-void bindText(sqlite3_stmt* s, int i, std::string_view v) {
-  sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-}
-
-std::string columnText(sqlite3_stmt* s, int i) {
-  const auto* p = sqlite3_column_text(s, i);
-  return p ? std::string(reinterpret_cast<const char*>(p),
-                         static_cast<std::size_t>(sqlite3_column_bytes(s, i)))
-           : std::string();
-}
+using db::bindText;
+using db::columnText;
+using db::Stmt;
 
 std::string joinTargets(const std::vector<std::string>& targets) {
   std::string out;
@@ -127,31 +115,22 @@ core::Result<std::unique_ptr<Store>> Store::open(const StoreOptions& options) {
 Store::~Store() {
   std::lock_guard lock(mu_);
   if (db_) {
-    sqlite3_exec(db_, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr);
+    db::exec(db_, "PRAGMA wal_checkpoint(TRUNCATE)");
     sqlite3_close_v2(db_);
   }
 }
 
 core::Error Store::fail(const std::string& what, int rc) {
-  std::string detail = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
+  std::string detail = db::errorText(db_, rc);
   return core::Error::unavailable("storage " + options_.path + ": " + what + ": " + detail);
 }
 
 core::Status Store::init() {
-  std::error_code ec;
-  auto parent = std::filesystem::path(options_.path).parent_path();
-  if (!parent.empty()) {
-    std::filesystem::create_directories(parent, ec);
-    if (ec) {
-      return core::Error::unavailable("storage: cannot create directory " + parent.string() + ": " +
-                                      ec.message());
-    }
+  if (auto dir = db::createParentDirectory(options_.path); !dir.ok()) {
+    return core::Error::unavailable("storage: " + dir.error().message);
   }
-  int rc =
-      sqlite3_open_v2(options_.path.c_str(), &db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+  int rc = db::openConnection(options_.path, true, 5000, &db_);
   if (rc != SQLITE_OK) return fail("cannot open", rc);
-  sqlite3_busy_timeout(db_, 5000);
   const std::string& t = options_.sessions_table;
   std::string sql =
       std::string("PRAGMA journal_mode=WAL;") +
@@ -167,11 +146,8 @@ core::Status Store::init() {
       " source_text TEXT NOT NULL, audio_start REAL NOT NULL,"
       " audio_end REAL NOT NULL, latency_s REAL NOT NULL,"
       " written_at REAL NOT NULL, PRIMARY KEY (session_id, lang, seq));";
-  char* err = nullptr;
-  rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
-  if (rc != SQLITE_OK) {
-    std::string msg = err ? err : "";
-    sqlite3_free(err);
+  std::string msg;
+  if (db::exec(db_, sql.c_str(), &msg) != SQLITE_OK) {
     return core::Error::unavailable("storage " + options_.path + ": cannot create schema: " + msg);
   }
   return core::okStatus();
@@ -182,18 +158,18 @@ core::Status Store::createSession(const SessionRecord& r) {
   std::string sql = "INSERT INTO " + options_.sessions_table + " (" + kSessionColumns +
                     ") VALUES (?,?,?,?,?,?,?,?,?)";
   Stmt st;
-  int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &st.s, nullptr);
+  int rc = st.prepare(db_, sql);
   if (rc != SQLITE_OK) return fail("cannot insert session", rc);
-  bindText(st.s, 1, r.id);
-  bindText(st.s, 2, r.token_hash);
-  bindText(st.s, 3, r.source_language);
-  bindText(st.s, 4, joinTargets(r.targets));
-  bindText(st.s, 5, sessionStateName(r.state));
-  sqlite3_bind_double(st.s, 6, r.created_at);
-  sqlite3_bind_double(st.s, 7, r.ended_at);
-  bindText(st.s, 8, r.end_reason);
-  bindText(st.s, 9, r.decision_json);
-  rc = sqlite3_step(st.s);
+  bindText(st.get(), 1, r.id);
+  bindText(st.get(), 2, r.token_hash);
+  bindText(st.get(), 3, r.source_language);
+  bindText(st.get(), 4, joinTargets(r.targets));
+  bindText(st.get(), 5, sessionStateName(r.state));
+  sqlite3_bind_double(st.get(), 6, r.created_at);
+  sqlite3_bind_double(st.get(), 7, r.ended_at);
+  bindText(st.get(), 8, r.end_reason);
+  bindText(st.get(), 9, r.decision_json);
+  rc = sqlite3_step(st.get());
   if ((rc & 0xff) == SQLITE_CONSTRAINT) {
     return core::Error::invalid("session " + r.id + " already exists");
   }
@@ -206,12 +182,12 @@ core::Status Store::endSession(std::string_view id, std::string_view reason, dou
   std::string sql = "UPDATE " + options_.sessions_table +
                     " SET state='ended', ended_at=?, end_reason=? WHERE id=? AND state='active'";
   Stmt st;
-  int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &st.s, nullptr);
+  int rc = st.prepare(db_, sql);
   if (rc != SQLITE_OK) return fail("cannot end session", rc);
-  sqlite3_bind_double(st.s, 1, ended_at);
-  bindText(st.s, 2, reason);
-  bindText(st.s, 3, id);
-  rc = sqlite3_step(st.s);
+  sqlite3_bind_double(st.get(), 1, ended_at);
+  bindText(st.get(), 2, reason);
+  bindText(st.get(), 3, id);
+  rc = sqlite3_step(st.get());
   if (rc != SQLITE_DONE) return fail("cannot end session", rc);
   if (sqlite3_changes(db_) == 0) {
     return core::Error::notFound("no active session " + std::string(id));
@@ -224,11 +200,11 @@ core::Result<std::optional<SessionRecord>> Store::session(std::string_view id) {
   std::string sql =
       std::string("SELECT ") + kSessionColumns + " FROM " + options_.sessions_table + " WHERE id=?";
   Stmt st;
-  int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &st.s, nullptr);
+  int rc = st.prepare(db_, sql);
   if (rc != SQLITE_OK) return fail("cannot read session", rc);
-  bindText(st.s, 1, id);
-  rc = sqlite3_step(st.s);
-  if (rc == SQLITE_ROW) return std::optional<SessionRecord>(readSession(st.s));
+  bindText(st.get(), 1, id);
+  rc = sqlite3_step(st.get());
+  if (rc == SQLITE_ROW) return std::optional<SessionRecord>(readSession(st.get()));
   if (rc != SQLITE_DONE) return fail("cannot read session", rc);
   return std::optional<SessionRecord>();
 }
@@ -238,10 +214,10 @@ core::Result<std::vector<SessionRecord>> Store::sessions(bool active_only) {
   std::string sql = std::string("SELECT ") + kSessionColumns + " FROM " + options_.sessions_table +
                     (active_only ? " WHERE state='active'" : "") + " ORDER BY created_at";
   Stmt st;
-  int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &st.s, nullptr);
+  int rc = st.prepare(db_, sql);
   if (rc != SQLITE_OK) return fail("cannot list sessions", rc);
   std::vector<SessionRecord> out;
-  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) out.push_back(readSession(st.s));
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.push_back(readSession(st.get()));
   if (rc != SQLITE_DONE) return fail("cannot list sessions", rc);
   return out;
 }
@@ -251,20 +227,20 @@ core::Status Store::append(const TranscriptEntry& e) {
   std::string sql = std::string("INSERT INTO transcript_log (") + kEntryColumns +
                     ") VALUES (?,?,?,?,?,?,?,?,?,?,?)";
   Stmt st;
-  int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &st.s, nullptr);
+  int rc = st.prepare(db_, sql);
   if (rc != SQLITE_OK) return fail("cannot append", rc);
-  bindText(st.s, 1, e.session_id);
-  bindText(st.s, 2, e.lang);
-  sqlite3_bind_int64(st.s, 3, e.seq);
-  sqlite3_bind_int64(st.s, 4, e.source_seq);
-  bindText(st.s, 5, e.kind);
-  bindText(st.s, 6, e.text);
-  bindText(st.s, 7, e.source_text);
-  sqlite3_bind_double(st.s, 8, e.audio_start);
-  sqlite3_bind_double(st.s, 9, e.audio_end);
-  sqlite3_bind_double(st.s, 10, e.latency_s);
-  sqlite3_bind_double(st.s, 11, e.written_at);
-  rc = sqlite3_step(st.s);
+  bindText(st.get(), 1, e.session_id);
+  bindText(st.get(), 2, e.lang);
+  sqlite3_bind_int64(st.get(), 3, e.seq);
+  sqlite3_bind_int64(st.get(), 4, e.source_seq);
+  bindText(st.get(), 5, e.kind);
+  bindText(st.get(), 6, e.text);
+  bindText(st.get(), 7, e.source_text);
+  sqlite3_bind_double(st.get(), 8, e.audio_start);
+  sqlite3_bind_double(st.get(), 9, e.audio_end);
+  sqlite3_bind_double(st.get(), 10, e.latency_s);
+  sqlite3_bind_double(st.get(), 11, e.written_at);
+  rc = sqlite3_step(st.get());
   if ((rc & 0xff) == SQLITE_CONSTRAINT) {
     return core::Error::invalid("transcript row " + e.session_id + "/" + e.lang + "/" +
                                 std::to_string(e.seq) + " already exists");
@@ -280,12 +256,12 @@ core::Result<std::vector<TranscriptEntry>> Store::transcript(std::string_view se
                     " FROM transcript_log WHERE session_id=?" +
                     (lang.empty() ? "" : " AND lang=?") + " ORDER BY lang, seq";
   Stmt st;
-  int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &st.s, nullptr);
+  int rc = st.prepare(db_, sql);
   if (rc != SQLITE_OK) return fail("cannot read transcript", rc);
-  bindText(st.s, 1, session_id);
-  if (!lang.empty()) bindText(st.s, 2, lang);
+  bindText(st.get(), 1, session_id);
+  if (!lang.empty()) bindText(st.get(), 2, lang);
   std::vector<TranscriptEntry> out;
-  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) out.push_back(readEntry(st.s));
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.push_back(readEntry(st.get()));
   if (rc != SQLITE_DONE) return fail("cannot read transcript", rc);
   return out;
 }
@@ -296,13 +272,13 @@ core::Result<std::vector<TranscriptEntry>> Store::tail(std::string_view session_
   std::string sql = std::string("SELECT ") + kEntryColumns +
                     " FROM transcript_log WHERE session_id=? AND lang=? ORDER BY seq DESC LIMIT ?";
   Stmt st;
-  int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &st.s, nullptr);
+  int rc = st.prepare(db_, sql);
   if (rc != SQLITE_OK) return fail("cannot read transcript", rc);
-  bindText(st.s, 1, session_id);
-  bindText(st.s, 2, lang);
-  sqlite3_bind_int(st.s, 3, n);
+  bindText(st.get(), 1, session_id);
+  bindText(st.get(), 2, lang);
+  sqlite3_bind_int(st.get(), 3, n);
   std::vector<TranscriptEntry> out;
-  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) out.push_back(readEntry(st.s));
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.push_back(readEntry(st.get()));
   if (rc != SQLITE_DONE) return fail("cannot read transcript", rc);
   return std::vector<TranscriptEntry>(out.rbegin(), out.rend());
 }
@@ -311,14 +287,13 @@ core::Result<std::vector<std::pair<std::string, long long>>> Store::lastSeqs(
     std::string_view session_id) {
   std::lock_guard lock(mu_);
   Stmt st;
-  int rc = sqlite3_prepare_v2(
-      db_, "SELECT lang, MAX(seq) FROM transcript_log WHERE session_id=? GROUP BY lang", -1, &st.s,
-      nullptr);
+  int rc =
+      st.prepare(db_, "SELECT lang, MAX(seq) FROM transcript_log WHERE session_id=? GROUP BY lang");
   if (rc != SQLITE_OK) return fail("cannot read transcript", rc);
-  bindText(st.s, 1, session_id);
+  bindText(st.get(), 1, session_id);
   std::vector<std::pair<std::string, long long>> out;
-  while ((rc = sqlite3_step(st.s)) == SQLITE_ROW) {
-    out.emplace_back(columnText(st.s, 0), sqlite3_column_int64(st.s, 1));
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) {
+    out.emplace_back(columnText(st.get(), 0), sqlite3_column_int64(st.get(), 1));
   }
   if (rc != SQLITE_DONE) return fail("cannot read transcript", rc);
   return out;
@@ -327,14 +302,13 @@ core::Result<std::vector<std::pair<std::string, long long>>> Store::lastSeqs(
 core::Result<double> Store::lastAudioEnd(std::string_view session_id) {
   std::lock_guard lock(mu_);
   Stmt st;
-  int rc = sqlite3_prepare_v2(
-      db_, "SELECT COALESCE(MAX(audio_end), 0) FROM transcript_log WHERE session_id=?", -1, &st.s,
-      nullptr);
+  int rc =
+      st.prepare(db_, "SELECT COALESCE(MAX(audio_end), 0) FROM transcript_log WHERE session_id=?");
   if (rc != SQLITE_OK) return fail("cannot read transcript", rc);
-  bindText(st.s, 1, session_id);
-  rc = sqlite3_step(st.s);
+  bindText(st.get(), 1, session_id);
+  rc = sqlite3_step(st.get());
   if (rc != SQLITE_ROW) return fail("cannot read transcript", rc);
-  return sqlite3_column_double(st.s, 0);
+  return sqlite3_column_double(st.get(), 0);
 }
 
 }  // namespace parley::storage
