@@ -1,7 +1,8 @@
-// `parley serve`: the live server (HTTP + WebSockets on one port). Thin: parses options and
-// parley.toml into a ServerConfig, opens the stores, the flag source and the embedded speech
-// stack, starts server::HttpServer and waits for SIGTERM/SIGINT, then shuts down gracefully
-// (sessions drained, transcripts flushed). docs/server.md and docs/protocol.md describe it.
+// `parley serve`: the live server (HTTP + WebSockets on one port). Thin: parses parley.toml,
+// then the options that override it, into a ServerConfig; opens the stores, the flag source,
+// the embedded speech stack and the automatic rollback; starts server::HttpServer and waits for
+// SIGTERM/SIGINT, then shuts down gracefully (sessions drained, transcripts flushed).
+// docs/server.md and docs/protocol.md describe it.
 #include <signal.h>
 
 #include <cstdio>
@@ -34,7 +35,8 @@ constexpr const char* kHelp =
     "Runs the live server: speaker and listener pages, the JSON API, WebSockets, /metrics,\n"
     "/healthz and /readyz, all on one port.\n\n"
     "Options:\n"
-    "  --config FILE        parley.toml: [server] keys (docs/server.md) and [engine] keys\n"
+    "  --config FILE        parley.toml: [server], [rollback] and [engine] tables\n"
+    "                       (docs/server.md); options given here override the file\n"
     "  --host ADDR          address to bind (default 0.0.0.0: reachable from phones on the LAN;\n"
     "                       use 127.0.0.1 to keep it on this machine)\n"
     "  --port N             port (default 8080; 0 = any free port, printed at start)\n"
@@ -47,10 +49,17 @@ constexpr const char* kHelp =
     "  --max-session S      session time limit in seconds (default 7200)\n"
     "  --threads N          network threads (default 2)\n"
     "  --no-speech          do not synthesize speech for listeners\n"
-    "  --rollback-interval S  seconds between automatic rollback evaluations (default 60)\n"
-    "  --no-auto-rollback   off switch of the automatic rollback controller (docs/alarms.md)\n"
-    "  --promotion LIST     promotion schedule, e.g. 10:3600,50:86400,100 (default: never raise)\n"
-    "  --help               this text\n\n"
+    "  --apertium-modes DIR apertium mode files (<pair>.mode), e.g. pairs built from source\n"
+    "                       (default /usr/share/apertium/modes; [server] apertium_modes)\n"
+    "  -h, --help           this text\n\n"
+    "Automatic rollback (docs/alarms.md). Its thresholds, window, minimum samples and\n"
+    "cool-downs are set in the [rollback] table of --config (defaults: the runbook's):\n"
+    "  --rollback-interval S  seconds between evaluations, 1..3600 (default 60;\n"
+    "                       [rollback] interval_seconds)\n"
+    "  --no-auto-rollback   off switch of the controller ([rollback] enabled = false); it is\n"
+    "                       also off when the flag store is not writable (static:)\n"
+    "  --promotion LIST     promotion schedule, e.g. 10:3600,50:86400,100; none: never raise\n"
+    "                       (default: never raise; [rollback] promotion)\n\n"
     "Environment: PARLEY_ADMIN_TOKEN (admin API bearer token; unset: admin API disabled),\n"
     "SESSIONS_TABLE_NAME (default Sessions), PARLEY_STORE, the flag variables of\n"
     "docs/configuration.md, LOG_LEVEL, STRUCTURED_LOGGING.\n\n"
@@ -74,60 +83,72 @@ int serveMain(int argc, char** argv) {
                            {"--rollback-interval"},
                            {"--no-auto-rollback", false},
                            {"--promotion"},
-                           {"--help", false}},
+                           {"--apertium-modes"},
+                           {"--help", false},
+                           {"-h", false}},
                           &error);
   if (!args) return usageError("serve", error);
-  if (args->has("--help")) {
+  if (args->wantsHelp()) {
     std::fputs(kHelp, stdout);
     return 0;
   }
-  if (!args->positionals().empty()) {
-    return usageError("serve", "unexpected argument " + args->positionals()[0]);
-  }
+  if (!args->requirePositionals(0, &error)) return usageError("serve", error);
 
+  // Every problem of the file and the options is collected and reported before exiting 2.
+  std::vector<std::string> problems;
   server::ServerConfig config;
   engine::EngineConfig engine_config;
   if (auto path = args->get("--config")) {
     if (auto st = server::applyServerConfigFile(config, engine_config, *path); !st.ok()) {
-      std::fprintf(stderr, "parley serve: %s\n", st.error().message.c_str());
-      return 2;
+      problems.push_back(st.error().message);
     }
   }
   auto number = [&](const char* opt, double lo, double hi, double* out) {
     auto v = args->get(opt);
-    if (!v) return true;
-    auto n = parseNumber(*v, opt, lo, hi, &error);
-    if (!n) return false;
-    *out = *n;
-    return true;
+    if (!v) return;
+    if (auto n = parseNumber(*v, opt, lo, hi, &error)) {
+      *out = *n;
+    } else {
+      problems.push_back(error);
+    }
   };
   double port = config.port, listeners = static_cast<double>(config.max_listeners),
-         max_session = config.max_session_s, threads = config.threads;
-  if (!number("--port", 0, 65535, &port) || !number("--max-listeners", 1, 100000, &listeners) ||
-      !number("--max-session", 1, 7 * 86400, &max_session) ||
-      !number("--threads", 1, 64, &threads)) {
-    return usageError("serve", error);
-  }
+         threads = config.threads;
+  number("--port", 0, 65535, &port);
+  number("--max-listeners", 1, 100000, &listeners);
+  number("--max-session", 1, 7 * 86400, &config.max_session_s);
+  number("--threads", 1, 64, &threads);
+  number("--rollback-interval", 1, 3600, &config.rollback_interval_s);
   config.port = static_cast<int>(port);
   config.max_listeners = static_cast<std::size_t>(listeners);
-  config.max_session_s = max_session;
   config.threads = static_cast<int>(threads);
   config.host = args->getOr("--host", config.host);
   config.data_dir = args->getOr("--data", config.data_dir);
   config.store_url = args->getOr("--store", config.store_url);
   config.public_url = args->getOr("--public-url", config.public_url);
+  config.apertium_modes = args->getOr("--apertium-modes", config.apertium_modes);
   if (args->has("--no-speech")) config.synthesize = false;
+  if (args->has("--no-auto-rollback")) config.rollback.enabled = false;
+  if (auto p = args->get("--promotion")) {
+    auto schedule = server::parsePromotionOption(*p);
+    if (schedule.ok()) {
+      config.rollback.promotion = std::move(schedule).value();
+    } else {
+      problems.push_back("--promotion: " + schedule.error().message);
+    }
+  }
   config.web_root = args->getOr("--web", config.web_root);
   if (config.web_root.empty()) config.web_root = server::findWebRoot(argv[0]);
   if (const char* t = std::getenv("PARLEY_ADMIN_TOKEN")) config.admin_token = t;
-  auto table = storage::sessionsTableFromEnvironment();
-  if (!table.ok()) {
-    std::fprintf(stderr, "parley serve: %s\n", table.error().message.c_str());
-    return 2;
+  if (auto table = storage::sessionsTableFromEnvironment(); table.ok()) {
+    config.sessions_table = *table;
+  } else {
+    problems.push_back(table.error().message);
   }
-  config.sessions_table = *table;
-  if (auto problems = config.validate(); !problems.empty()) {
+  for (auto& p : config.validate()) problems.push_back(std::move(p));
+  if (!problems.empty()) {
     for (const auto& p : problems) std::fprintf(stderr, "parley serve: %s\n", p.c_str());
+    std::fputs("Try 'parley serve --help'.\n", stderr);
     return 2;
   }
   if (config.store_url.empty()) {
@@ -152,7 +173,8 @@ int serveMain(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto services = pipeline::Services::createEmbedded();
+  auto services =
+      pipeline::Services::createEmbedded(pipeline::EmbeddedOptions{config.apertium_modes});
   if (!services.ok()) {
     std::fprintf(stderr, "parley serve: speech stack unavailable: %s\n",
                  services.error().message.c_str());
@@ -222,20 +244,14 @@ int serveMain(int argc, char** argv) {
   deps.monitor = &monitor;
   deps.registry = &registry;
   deps.backends_ready = [&svc](std::string* why) { return svc.ready(why); };
-  // The rollback that runs itself (docs/alarms.md): off with --no-auto-rollback or without a
-  // writable flag store.
-  obs::ControllerConfig controller_config;
-  controller_config.enabled = !args->has("--no-auto-rollback") && param_store != nullptr;
-  if (auto p = args->get("--promotion")) {
-    auto schedule = obs::parsePromotionSchedule(*p);
-    if (!schedule.ok()) return usageError("serve", "--promotion: " + schedule.error().message);
-    controller_config.promotion = std::move(schedule).value();
-  }
-  double rollback_interval = 60;
-  if (auto v = args->get("--rollback-interval")) {
-    auto n = parseNumber(*v, "--rollback-interval", 1, 3600, &error);
-    if (!n) return usageError("serve", error);
-    rollback_interval = *n;
+  // The rollback that runs itself (docs/alarms.md): configured by [rollback] and the options
+  // above; off with its off switch or without a writable flag store.
+  obs::ControllerConfig controller_config = config.rollback;
+  if (controller_config.enabled && param_store == nullptr) {
+    controller_config.enabled = false;
+    core::log::info("auto_rollback_off", "",
+                    "automatic rollback is off: the flag store is not writable",
+                    {{"store", config.store_url}});
   }
   std::unique_ptr<server::AutoRollback> auto_rollback;
   if (controller_config.enabled) {
@@ -255,7 +271,15 @@ int serveMain(int argc, char** argv) {
       registry.activeCount());
   std::fflush(stdout);
   core::log::info("server_started", "", "listening", {{"port", http.port()}});
-  if (auto_rollback) auto_rollback->start(rollback_interval);
+  if (auto_rollback) {
+    auto_rollback->start(config.rollback_interval_s);
+    core::log::info(
+        "auto_rollback_started", "", "automatic rollback running",
+        {{"interval_s", config.rollback_interval_s},
+         {"window_s", controller_config.window_s},
+         {"min_samples", controller_config.min_samples},
+         {"promotion_steps", static_cast<long long>(controller_config.promotion.size())}});
+  }
 
   int sig = 0;
   sigwait(&signals, &sig);

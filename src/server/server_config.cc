@@ -1,13 +1,267 @@
 #include "server/server_config.h"
 
 #include <toml++/toml.h>
+#include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+#include <utility>
 
 #include "ingest/replay.h"
 
 namespace parley::server {
+namespace {
+
+// The Monitor that feeds the controller keeps a little more than an hour of metrics
+// (obs::Monitor's default horizon, 3660 s): a longer window would silently see less data.
+constexpr double kMaxRollbackWindowS = 3600;
+
+// The [rollback] keys that map one to one onto obs::ControllerConfig fields. `field` is the
+// struct member's name, which ControllerConfig::validate() uses in its messages; validate()
+// below rewrites it to the key an operator writes.
+struct RollbackNumber {
+  const char* key;
+  const char* field;
+  double obs::ControllerConfig::*member;
+};
+constexpr RollbackNumber kRollbackNumbers[] = {
+    {"window_seconds", "window_s", &obs::ControllerConfig::window_s},
+    {"complaints_window_seconds", "complaints_window_s",
+     &obs::ControllerConfig::complaints_window_s},
+    {"latency_cooldown_seconds", "latency_cooldown_s", &obs::ControllerConfig::latency_cooldown_s},
+    {"error_cooldown_seconds", "error_cooldown_s", &obs::ControllerConfig::error_cooldown_s},
+    {"other_cooldown_seconds", "other_cooldown_s", &obs::ControllerConfig::other_cooldown_s},
+    {"latency_disable_seconds", "latency_disable_s", &obs::ControllerConfig::latency_disable_s},
+    {"latency_reduce_seconds", "latency_reduce_s", &obs::ControllerConfig::latency_reduce_s},
+    {"error_disable_rate", "error_disable_rate", &obs::ControllerConfig::error_disable_rate},
+    {"error_reduce_rate", "error_reduce_rate", &obs::ControllerConfig::error_reduce_rate},
+    {"dropped_reduce_per_minute", "dropped_reduce_per_min",
+     &obs::ControllerConfig::dropped_reduce_per_min},
+    {"orphaned_alert_per_session", "orphaned_alert_per_session",
+     &obs::ControllerConfig::orphaned_alert_per_session},
+    {"complaints_reduce_per_hour", "complaints_reduce_per_hour",
+     &obs::ControllerConfig::complaints_reduce_per_hour},
+};
+struct RollbackInteger {
+  const char* key;
+  int obs::ControllerConfig::*member;
+};
+constexpr RollbackInteger kRollbackIntegers[] = {
+    {"min_samples", &obs::ControllerConfig::min_samples},
+    {"reduce_to", &obs::ControllerConfig::reduce_to},
+    {"complaints_reduce_to", &obs::ControllerConfig::complaints_reduce_to},
+};
+
+bool isIdentifierChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// Replaces whole-word occurrences of `from` (an identifier) by `to`.
+std::string replaceWord(std::string text, std::string_view from, std::string_view to) {
+  std::size_t pos = 0;
+  while ((pos = text.find(from, pos)) != std::string::npos) {
+    std::size_t end = pos + from.size();
+    bool whole = (pos == 0 || !isIdentifierChar(text[pos - 1])) &&
+                 (end == text.size() || !isIdentifierChar(text[end]));
+    if (whole) {
+      text.replace(pos, from.size(), to);
+      pos += to.size();
+    } else {
+      pos = end;
+    }
+  }
+  return text;
+}
+
+// A ControllerConfig::validate() problem in the words of the [rollback] table.
+std::string rollbackProblem(std::string problem) {
+  constexpr std::string_view kErrorRates = "error rates ";
+  if (problem.rfind(kErrorRates, 0) == 0) {
+    problem.replace(0, kErrorRates.size(), "error_reduce_rate and rollback.error_disable_rate ");
+  }
+  for (const auto& k : kRollbackNumbers) problem = replaceWord(problem, k.field, k.key);
+  return "rollback." + problem;
+}
+
+std::string shown(const toml::node& node) {
+  std::ostringstream out;
+  node.visit([&](auto&& v) { out << v; });
+  return out.str();
+}
+
+// Reads one key's value with the type its field needs; a wrong type is reported as
+// "<table>.<key> must be ..." and leaves the field unchanged. Ranges are validate()'s job.
+class KeyReader {
+ public:
+  KeyReader(std::string_view table, std::string_view key, const toml::node& node,
+            std::vector<std::string>& problems)
+      : name_(std::string(table) + "." + std::string(key)), node_(node), problems_(problems) {}
+
+  void text(std::string* out) {
+    if (auto s = node_.value_exact<std::string>()) {
+      *out = *s;
+    } else {
+      fail("a string");
+    }
+  }
+  void boolean(bool* out) {
+    if (auto b = node_.value_exact<bool>()) {
+      *out = *b;
+    } else {
+      fail("true or false");
+    }
+  }
+  // Integers and floats; inf and nan are refused (no threshold or duration is infinite).
+  void number(double* out) {
+    double v = 0;
+    if (auto i = node_.value_exact<int64_t>()) {
+      v = static_cast<double>(*i);
+    } else if (auto d = node_.value_exact<double>()) {
+      v = *d;
+    } else {
+      fail("a number");
+      return;
+    }
+    if (!std::isfinite(v)) {
+      fail("a finite number");
+      return;
+    }
+    *out = v;
+  }
+  // TOML integers only ("5", not "5.0" or "\"5\""), representable in Int.
+  template <typename Int>
+  void integer(Int* out) {
+    auto i = node_.value_exact<int64_t>();
+    if (!i) {
+      fail("an integer");
+      return;
+    }
+    if (!std::in_range<Int>(*i)) {
+      problems_.push_back(name_ + " is out of range (got " + shown(node_) + ")");
+      return;
+    }
+    *out = static_cast<Int>(*i);
+  }
+
+ private:
+  void fail(const char* what) {
+    problems_.push_back(name_ + " must be " + what + " (got " + shown(node_) + ")");
+  }
+
+  std::string name_;
+  const toml::node& node_;
+  std::vector<std::string>& problems_;
+};
+
+void applyServerTable(ServerConfig& config, const toml::table& table,
+                      std::vector<std::string>& problems) {
+  for (auto&& [k, node] : table) {
+    std::string key(k.str());
+    KeyReader r("server", key, node, problems);
+    if (key == "host") {
+      r.text(&config.host);
+    } else if (key == "port") {
+      r.integer(&config.port);
+    } else if (key == "data_dir") {
+      r.text(&config.data_dir);
+    } else if (key == "store") {
+      r.text(&config.store_url);
+    } else if (key == "web_root") {
+      r.text(&config.web_root);
+    } else if (key == "public_url") {
+      r.text(&config.public_url);
+    } else if (key == "apertium_modes") {
+      r.text(&config.apertium_modes);
+    } else if (key == "threads") {
+      r.integer(&config.threads);
+    } else if (key == "max_listeners") {
+      r.integer(&config.max_listeners);
+    } else if (key == "max_session_seconds") {
+      r.number(&config.max_session_s);
+    } else if (key == "heartbeat_seconds") {
+      r.number(&config.heartbeat_s);
+    } else if (key == "heartbeat_timeout_seconds") {
+      r.number(&config.heartbeat_timeout_s);
+    } else if (key == "max_frame_bytes") {
+      r.integer(&config.max_frame_bytes);
+    } else if (key == "listener_queue") {
+      r.integer(&config.listener_queue);
+    } else if (key == "history") {
+      r.integer(&config.history);
+    } else if (key == "drain_timeout_seconds") {
+      r.number(&config.drain_timeout_s);
+    } else if (key == "synthesize") {
+      r.boolean(&config.synthesize);
+    } else if (key == "languages") {
+      const toml::array* a = node.as_array();
+      bool all_strings = a != nullptr;
+      std::vector<std::string> languages;
+      if (a) {
+        for (auto&& el : *a) {
+          if (auto s = el.value_exact<std::string>()) {
+            languages.push_back(*s);
+          } else {
+            all_strings = false;
+          }
+        }
+      }
+      if (all_strings) {
+        config.languages = std::move(languages);
+      } else {
+        problems.push_back("server.languages must be an array of strings (got " + shown(node) +
+                           ")");
+      }
+    } else {
+      problems.push_back("unknown key server." + key);
+    }
+  }
+}
+
+void applyRollbackTable(ServerConfig& config, const toml::table& table,
+                        std::vector<std::string>& problems) {
+  for (auto&& [k, node] : table) {
+    std::string key(k.str());
+    KeyReader r("rollback", key, node, problems);
+    if (key == "enabled") {
+      r.boolean(&config.rollback.enabled);
+      continue;
+    }
+    if (key == "interval_seconds") {
+      r.number(&config.rollback_interval_s);
+      continue;
+    }
+    if (key == "promotion") {
+      std::string text;
+      std::size_t before = problems.size();
+      r.text(&text);
+      if (problems.size() != before) continue;
+      auto schedule = parsePromotionOption(text);
+      if (schedule.ok()) {
+        config.rollback.promotion = std::move(schedule).value();
+      } else {
+        problems.push_back("rollback.promotion: " + schedule.error().message);
+      }
+      continue;
+    }
+    bool known = false;
+    for (const auto& n : kRollbackNumbers) {
+      if (key == n.key) {
+        r.number(&(config.rollback.*n.member));
+        known = true;
+      }
+    }
+    for (const auto& i : kRollbackIntegers) {
+      if (key == i.key) {
+        r.integer(&(config.rollback.*i.member));
+        known = true;
+      }
+    }
+    if (!known) problems.push_back("unknown key rollback." + key);
+  }
+}
+
+}  // namespace
 
 std::vector<std::string> ServerConfig::validate() const {
   std::vector<std::string> p;
@@ -31,6 +285,25 @@ std::vector<std::string> ServerConfig::validate() const {
   range("drain_timeout_seconds", drain_timeout_s, 0, 600, "seconds");
   if (host.empty()) p.push_back("host must not be empty");
   if (languages.empty()) p.push_back("languages must list at least one target language");
+  if (!apertium_modes.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(apertium_modes, ec)) {
+      p.push_back("apertium_modes must be an existing directory (got '" + apertium_modes + "')");
+    }
+  }
+  range("rollback.interval_seconds", rollback_interval_s, 1, 3600, "seconds");
+  for (auto& problem : rollback.validate()) p.push_back(rollbackProblem(std::move(problem)));
+  // Only the upper bound: ControllerConfig::validate() already reports values <= 0.
+  auto window = [&](const char* name, double v) {
+    if (v > kMaxRollbackWindowS) {
+      std::ostringstream o;
+      o << "rollback." << name << " must be at most " << kMaxRollbackWindowS
+        << " seconds: the server keeps one hour of metrics (got " << v << ")";
+      p.push_back(o.str());
+    }
+  };
+  window("window_seconds", rollback.window_s);
+  window("complaints_window_seconds", rollback.complaints_window_s);
   return p;
 }
 
@@ -48,90 +321,20 @@ core::Status applyServerConfigFile(ServerConfig& config, engine::EngineConfig& e
   toml::table engine_keys;
   for (auto&& [k, node] : root) {
     std::string key(k.str());
-    if (key == "server") {
+    if (key == "server" || key == "rollback") {
       const toml::table* t = node.as_table();
       if (!t) {
-        problems.push_back("[server] must be a table");
-        continue;
-      }
-      for (auto&& [sk, sn] : *t) {
-        std::string name(sk.str());
-        auto num = [&](double* out) {
-          if (auto i = sn.value_exact<int64_t>()) {
-            *out = static_cast<double>(*i);
-          } else if (auto d = sn.value_exact<double>()) {
-            *out = *d;
-          } else {
-            problems.push_back("server." + name + " must be a number");
-            return false;
-          }
-          return true;
-        };
-        auto str = [&](std::string* out) {
-          if (auto s = sn.value_exact<std::string>()) {
-            *out = *s;
-          } else {
-            problems.push_back("server." + name + " must be a string");
-          }
-        };
-        double v = 0;
-        if (name == "host") {
-          str(&config.host);
-        } else if (name == "port") {
-          if (num(&v)) config.port = static_cast<int>(v);
-        } else if (name == "data_dir") {
-          str(&config.data_dir);
-        } else if (name == "store") {
-          str(&config.store_url);
-        } else if (name == "web_root") {
-          str(&config.web_root);
-        } else if (name == "public_url") {
-          str(&config.public_url);
-        } else if (name == "threads") {
-          if (num(&v)) config.threads = static_cast<int>(v);
-        } else if (name == "max_listeners") {
-          if (num(&v)) config.max_listeners = static_cast<std::size_t>(v);
-        } else if (name == "max_session_seconds") {
-          num(&config.max_session_s);
-        } else if (name == "heartbeat_seconds") {
-          num(&config.heartbeat_s);
-        } else if (name == "heartbeat_timeout_seconds") {
-          num(&config.heartbeat_timeout_s);
-        } else if (name == "max_frame_bytes") {
-          if (num(&v)) config.max_frame_bytes = static_cast<std::size_t>(v);
-        } else if (name == "listener_queue") {
-          if (num(&v)) config.listener_queue = static_cast<std::size_t>(v);
-        } else if (name == "history") {
-          if (num(&v)) config.history = static_cast<int>(v);
-        } else if (name == "drain_timeout_seconds") {
-          num(&config.drain_timeout_s);
-        } else if (name == "synthesize") {
-          if (auto b = sn.value_exact<bool>()) {
-            config.synthesize = *b;
-          } else {
-            problems.push_back("server.synthesize must be true or false");
-          }
-        } else if (name == "languages") {
-          const toml::array* a = sn.as_array();
-          if (!a) {
-            problems.push_back("server.languages must be an array of strings");
-            continue;
-          }
-          config.languages.clear();
-          for (auto&& el : *a) {
-            if (auto s = el.value_exact<std::string>()) {
-              config.languages.push_back(*s);
-            } else {
-              problems.push_back("server.languages must be an array of strings");
-            }
-          }
-        } else {
-          problems.push_back("unknown key server." + name);
-        }
+        problems.push_back("[" + key + "] must be a table");
+      } else if (key == "server") {
+        applyServerTable(config, *t, problems);
+      } else {
+        applyRollbackTable(config, *t, problems);
       }
     } else if (key == "engine") {
       if (const toml::table* t = node.as_table()) {
         for (auto&& [ek, en] : *t) engine_keys.insert(ek, en);
+      } else {
+        problems.push_back("[engine] must be a table");
       }
     } else {
       engine_keys.insert(k, node);
@@ -148,6 +351,11 @@ core::Status applyServerConfigFile(ServerConfig& config, engine::EngineConfig& e
     return core::Error::invalid(all);
   }
   return core::okStatus();
+}
+
+core::Result<std::vector<obs::PromotionStep>> parsePromotionOption(std::string_view text) {
+  if (text.empty() || text == "none") return std::vector<obs::PromotionStep>{};
+  return obs::parsePromotionSchedule(text);
 }
 
 std::string findWebRoot(const std::string& exe_path) {

@@ -1,14 +1,16 @@
 // ServerConfig: everything `parley serve` can be told, parsed at the edge (command line, the
-// [server] table of parley.toml, environment) into one struct whose validate() names every
-// problem with its valid range. docs/server.md lists the same keys.
+// [server] and [rollback] tables of parley.toml, environment) into one struct whose validate()
+// names every problem with its valid range. docs/server.md lists the same keys.
 #pragma once
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
 #include "engine/config.h"
+#include "obs/rollout_controller.h"
 
 namespace parley::server {
 
@@ -33,14 +35,25 @@ struct ServerConfig {
   bool synthesize = true;                       // speech for listeners
   double drain_timeout_s = 15;                  // graceful shutdown budget
   std::vector<std::string> languages = {"es"};  // target languages offered
+  std::string apertium_modes;  // apertium's <pair>.mode files; empty: /usr/share/apertium/modes
+
+  // The automatic rollback ([rollback] table): the controller's thresholds, window, minimum
+  // samples, cool-downs and promotion schedule (defaults: the runbook's), and how often it runs.
+  obs::ControllerConfig rollback;
+  double rollback_interval_s = 60;
 
   std::vector<std::string> validate() const;
 };
 
-// Applies a parley.toml: the [server] table to `config`, the [engine] table (or top-level
-// engine keys) to `engine` via ingest's parser. Every problem is reported.
+// Applies a parley.toml: the [server] and [rollback] tables to `config`, the [engine] table (or
+// top-level engine keys) to `engine` via ingest's parser. Every problem is reported, naming its
+// key (`server.port`, `rollback.window_seconds`); ranges are left to validate().
 core::Status applyServerConfigFile(ServerConfig& config, engine::EngineConfig& engine,
                                    const std::string& path);
+
+// A promotion schedule as operators write it: "10:3600,50:86400,100" (obs::parsePromotionSchedule),
+// or "" / "none" for no schedule (the rollout is never raised).
+core::Result<std::vector<obs::PromotionStep>> parsePromotionOption(std::string_view text);
 
 // The web root: $PARLEY_WEB_DIR, ./web, <exe>/../web, <exe>/../../web, /usr/share/parley/web.
 std::string findWebRoot(const std::string& exe_path);

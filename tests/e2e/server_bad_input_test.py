@@ -3,13 +3,16 @@ code (docs/protocol.md), and a session running meanwhile is unaffected.
   wrong speaker token 4401, unknown session 4404, missing parameters 4400, second speaker 4409,
   oversized frame 1009, text where PCM is expected 1003, odd-length PCM 1007, the listener
   beyond the limit 4429 (limit 3 here), bad JSON / unknown language 400, admin without token 401.
+A bad parley.toml makes `parley serve` exit 2 naming every bad key.
 
 Usage: server_bad_input_test.py PARLEY SOURCE_DIR"""
 
 import asyncio
 import atexit
 import os
+import subprocess
 import sys
+import tempfile
 
 import websockets
 
@@ -18,7 +21,20 @@ from server_common import (LIBRIVOX, Listener, Server, check, expect_close, read
                            stream_realtime)
 
 
+def bad_config_is_refused(parley):
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", delete=False) as f:
+        f.write('[rollback]\nwindow_seconds = "300"\nmin_samples = 0\nbogus = 1\n')
+    r = subprocess.run([parley, "serve", "--config", f.name, "--port", "0"],
+                       capture_output=True, text=True, timeout=60)
+    os.unlink(f.name)
+    check(r.returncode == 2, "serve --config bad.toml exits 2 (%s)" % r.returncode)
+    for text in ("rollback.window_seconds must be a number", "unknown key rollback.bogus",
+                 "rollback.min_samples must be an integer >= 1"):
+        check(text in r.stderr, "the error names: " + text)
+
+
 async def main(parley, source_dir):
+    bad_config_is_refused(parley)
     server = Server(parley, source_dir, extra_args=["--max-listeners", "3"]).start()
     atexit.register(server.kill9)
     ws = server.ws_base
