@@ -22,6 +22,18 @@ using db::bindText;
 using db::columnText;
 using db::Stmt;
 
+// True when the flag table exists (false also when the file cannot be read: the caller's next
+// statement reports that).
+bool hasSchema(sqlite3* db) {
+  Stmt st;
+  if (st.prepare(db,
+                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+                 "'flag_versions'") != SQLITE_OK) {
+    return false;
+  }
+  return sqlite3_step(st.get()) == SQLITE_ROW;
+}
+
 }  // namespace
 
 SqliteStore::SqliteStore(std::string url, std::string path, StoreOptions options)
@@ -86,7 +98,18 @@ core::Status SqliteStore::connectLocked(bool create) {
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return failLocked("cannot open " + path_, rc);
   }
   rc = db::exec(db_, "PRAGMA synchronous=FULL");
-  if (rc == SQLITE_OK) rc = db::exec(db_, kSchema);
+  // A new store's schema is created in an IMMEDIATE transaction: a deferred one that finds
+  // another process has just created it fails with SQLITE_BUSY_SNAPSHOT at once, without
+  // waiting in the busy handler (several processes opening a new store together). An existing
+  // schema needs no write lock, so readers still open while a writer holds it.
+  if (rc == SQLITE_OK && !hasSchema(db_)) {
+    rc = db::exec(db_, "BEGIN IMMEDIATE");
+    if (rc == SQLITE_OK) {
+      rc = db::exec(db_, kSchema);
+      const int end = db::exec(db_, rc == SQLITE_OK ? "COMMIT" : "ROLLBACK");
+      if (rc == SQLITE_OK) rc = end;
+    }
+  }
   if (rc != SQLITE_OK) return failLocked("cannot prepare " + path_, rc);
   ++connections_;
   file_id_ = fileId(path_);
