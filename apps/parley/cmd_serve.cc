@@ -259,6 +259,7 @@ int serveMain(int argc, char** argv) {
         std::make_unique<server::AutoRollback>(*param_store, flag_env, monitor, controller_config);
   }
 
+  deps.auto_rollback = auto_rollback.get();
   server::HttpServer http(config, deps);
   if (auto st = http.start(); !st.ok()) {
     std::fprintf(stderr, "parley serve: %s\n", st.error().message.c_str());

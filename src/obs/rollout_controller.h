@@ -121,6 +121,14 @@ class RolloutController {
 
   enum Family { kLatency = 0, kErrors, kDropped, kOrphaned, kComplaints, kFamilyCount };
 
+  // Read-only views of the state, for status pages (times are in the `t` of step()).
+  // The end of the family's cool-down; nullopt when it never acted.
+  std::optional<double> cooldownUntil(Family family) const { return cooldown_until_[family]; }
+  // Start of the current healthy stretch (the promotion bake clock); nullopt when not healthy
+  // or without a promotion schedule.
+  std::optional<double> healthySince() const { return healthy_since_; }
+  bool promotionHalted() const { return promotion_halted_; }
+
  private:
   ControllerConfig config_;
   std::array<std::optional<double>, kFamilyCount> cooldown_until_{};

@@ -18,6 +18,7 @@
 #include "core/log.h"
 #include "flags/report.h"
 #include "flags/rollout.h"
+#include "server/auto_rollback.h"
 #include "server/http_internal.h"
 #include "server/session_ids.h"
 #include "storage/subtitles.h"
@@ -641,6 +642,16 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
   }
   if (t.path == "/api/alarms")
     return jsonResponse(req, http::status::ok, deps.monitor->alarmsJson());
+  if (t.path == "/api/rollout/controller") {
+    if (!get) return methodNotAllowed();
+    if (!deps.auto_rollback) {
+      Json off = {
+          {"enabled", false},
+          {"reason", "automatic rollback is off (--no-auto-rollback or no writable flag store)"}};
+      return jsonResponse(req, http::status::ok, off.dump());
+    }
+    return jsonResponse(req, http::status::ok, deps.auto_rollback->stateJson());
+  }
   if (t.path == "/api/latency") {
     double window = std::clamp(std::atof(query("window", "300").c_str()), 10.0, 600.0);
     return jsonResponse(req, http::status::ok, deps.registry->latencyJson(window));

@@ -24,6 +24,8 @@
 
 namespace parley::server {
 
+class AutoRollback;
+
 struct ServerDeps {
   storage::Store* store = nullptr;
   flags::FlagSource* flags = nullptr;
@@ -33,6 +35,8 @@ struct ServerDeps {
   SessionRegistry* registry = nullptr;
   // Recognizer/translator/synthesizer readiness for /readyz (why: what is missing).
   std::function<bool(std::string* why)> backends_ready;
+  // The automatic rollback's status for GET /api/rollout/controller; nullptr: it is off.
+  const AutoRollback* auto_rollback = nullptr;
 };
 
 class HttpServer {

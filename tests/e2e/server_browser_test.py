@@ -1,8 +1,11 @@
 """A real browser against a running server: headless Debian chromium with a fake microphone
 playing LibriVox speech opens /speak and starts a session (getUserMedia -> AudioWorklet ->
 /ws/speak); a second page opens the listen URL; Spanish captions must appear in the listener
-page's DOM. Driven through the DevTools protocol with python3-websockets. With
-PARLEY_UPDATE_SCREENSHOTS=1 the three pages are captured to docs/img/{speak,listen,ops}.png.
+page's DOM. The automatic rollback controller's state is served without a token at
+/api/rollout/controller and shown on /ops (on, its interval, thresholds, last decision). Driven
+through the DevTools protocol with python3-websockets. With PARLEY_UPDATE_SCREENSHOTS=1 the three
+pages are captured to docs/img/{speak,listen,ops}.png and the controller panel to
+docs/img/ops-controller.png.
 
 Usage: server_browser_test.py PARLEY SOURCE_DIR"""
 
@@ -95,8 +98,14 @@ class Browser:
             await asyncio.sleep(0.25)
         return None
 
-    async def screenshot(self, session, path):
-        r = await self.call("Page.captureScreenshot", {"format": "png"}, session)
+    async def screenshot(self, session, path, element_id=None):
+        params = {"format": "png"}
+        if element_id:  # just that element, even below the fold
+            rect = await self.eval(session, "(r => ({x: r.left + scrollX, y: r.top + scrollY, "
+                                   "width: r.width, height: r.height}))(document.getElementById(%s)"
+                                   ".getBoundingClientRect())" % json.dumps(element_id))
+            params.update(clip=dict(rect, scale=1), captureBeyondViewport=True)
+        r = await self.call("Page.captureScreenshot", params, session)
         with open(path, "wb") as f:
             f.write(base64.b64decode(r["data"]))
 
@@ -107,8 +116,71 @@ class Browser:
         shutil.rmtree(self.profile, ignore_errors=True)
 
 
+ROLLBACK_INTERVAL_S = 2  # short, so the controller has evaluated before the /ops checks
+
+
+async def check_controller_panel(browser, server):
+    """The controller's state from the API (no token) and on the ops page. Returns the page."""
+    status, ctl = server.http("GET", "/api/rollout/controller")
+    check(status == 200 and isinstance(ctl, dict),
+          "GET /api/rollout/controller answers without a token (HTTP %s)" % status)
+    check(ctl.get("enabled") is True and "config" in ctl,
+          "the automatic rollback is on in parley serve (ServerDeps.auto_rollback set): %r"
+          % (ctl if "config" not in ctl else True))
+    check(ctl["running"] and ctl["interval_s"] == ROLLBACK_INTERVAL_S,
+          "the controller's loop runs every %s s: %r" % (ROLLBACK_INTERVAL_S, ctl["interval_s"]))
+    check(ctl["config"]["latency_disable_s"] == 7 and ctl["config"]["reduce_to"] == 50,
+          "the controller reports the runbook's thresholds")
+    deadline = time.time() + 10 * ROLLBACK_INTERVAL_S
+    while ctl["last"] is None and time.time() < deadline:
+        time.sleep(0.5)
+        ctl = server.http("GET", "/api/rollout/controller")[1]
+    check(ctl["last"] is not None and ctl["last_evaluation_s_ago"] is not None,
+          "the controller has evaluated: %r" % ctl["last"])
+    status, _ = server.http("POST", "/api/rollout/controller", {})
+    check(status == 405, "the controller endpoint is read-only (POST -> %s)" % status)
+
+    ops = await browser.open(server.base + "/ops")  # no admin token in this profile yet
+    state = await browser.wait_for(ops, "document.getElementById('controller').dataset.state", 15)
+    check(state == "on", "the ops page's controller panel says on (%r)" % state)
+    summary = await browser.wait_for(
+        ops, "(t => t.includes('every 2 s') && t)(document.getElementById('controller-summary').textContent)", 15)
+    check(bool(summary), "the panel shows the interval: %r" % summary)
+    check("last evaluation" in summary, "the panel shows when it last evaluated: %r" % summary)
+    thresholds = await browser.eval(ops, "document.getElementById('controller-thresholds').textContent")
+    check("> 7 s" in thresholds and "> 5 s \u2192 50%" in thresholds and "> 5%" in thresholds,
+          "the panel shows the thresholds: %r" % thresholds)
+    last = await browser.wait_for(
+        ops, "document.querySelector('#controller-last .pill') && document.getElementById('controller-last').textContent", 15)
+    reasons = {ctl["last"]["reason"], server.http("GET", "/api/rollout/controller")[1]["last"]["reason"]}
+    check(bool(last) and any(r in last for r in reasons),
+          "the panel shows the last decision %r: %r" % (reasons, last))
+    recent = await browser.eval(ops, "document.getElementById('controller-recent').rows.length")
+    check(recent >= 1, "the recent decisions table is drawn (%s rows)" % recent)
+    return ops
+
+
+async def check_controller_off(browser, parley, source_dir):
+    """The other side of the off switch: the panel says off, and why."""
+    server = Server(parley, source_dir, extra_args=["--no-auto-rollback"]).start()
+    try:
+        status, ctl = server.http("GET", "/api/rollout/controller")
+        check(status == 200 and ctl.get("enabled") is False and "no-auto-rollback" in ctl.get("reason", ""),
+              "with --no-auto-rollback the endpoint says off and why: %r" % ctl)
+        ops = await browser.open(server.base + "/ops")
+        state = await browser.wait_for(ops, "document.getElementById('controller').dataset.state", 15)
+        check(state == "off", "the ops page's controller panel says off (%r)" % state)
+        summary = await browser.eval(ops, "document.getElementById('controller-summary').textContent")
+        check("--no-auto-rollback" in summary, "the panel says why it is off: %r" % summary)
+        rows = await browser.eval(ops, "document.getElementById('controller-thresholds').rows.length")
+        check(rows == 0, "no thresholds are shown for a controller that does not run (%s rows)" % rows)
+    finally:
+        server.kill9()
+
+
 async def main(parley, source_dir):
-    server = Server(parley, source_dir).start()
+    server = Server(parley, source_dir,
+                    extra_args=["--rollback-interval", str(ROLLBACK_INTERVAL_S)]).start()
     atexit.register(server.kill9)
     wav_path = os.path.join(server.data_dir, "mic.wav")
     pcm = b"".join(read_wav(os.path.join(LIBRIVOX, c)) + silence(1.0) for c in
@@ -142,6 +214,7 @@ async def main(parley, source_dir):
     check(info["listeners"]["es"] >= 1 and info["speaker_connected"], "server sees the browser speaker and listener")
     source = await browser.wait_for(speak, "document.getElementById('source').textContent.trim()", 30)
     check(bool(source), "the speaker page shows the live source captions: %r" % (source or "")[:120])
+    ops = await check_controller_panel(browser, server)
 
     if os.environ.get("PARLEY_UPDATE_SCREENSHOTS") == "1":
         await asyncio.sleep(3)  # a few more captions
@@ -149,17 +222,18 @@ async def main(parley, source_dir):
         os.makedirs(img, exist_ok=True)
         await browser.screenshot(speak, os.path.join(img, "speak.png"))
         await browser.screenshot(listen, os.path.join(img, "listen.png"))
-        ops = await browser.open(server.base + "/ops")
         await browser.eval(ops, "localStorage.setItem('parleyAdminToken', 'e2e-admin-token'); location.reload()")
         await asyncio.sleep(4)
         await browser.screenshot(ops, os.path.join(img, "ops.png"))
+        await browser.screenshot(ops, os.path.join(img, "ops-controller.png"), "controller")
         print("screenshots written to " + img)
 
     await browser.eval(speak, "document.getElementById('end').click()")
     ended = await browser.wait_for(listen, "document.getElementById('status').textContent.includes('ended')", 60)
     check(bool(ended), "the listener page shows that the session ended")
-    browser.close()
     check(server.stop() == 0, "graceful shutdown")
+    await check_controller_off(browser, parley, source_dir)
+    browser.close()
 
 
 if __name__ == "__main__":
