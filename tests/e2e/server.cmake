@@ -13,3 +13,9 @@ add_test(NAME e2e_server_browser
          COMMAND ${PARLEY_SERVER_PYTHON} ${CMAKE_SOURCE_DIR}/tests/e2e/server_browser_test.py
                  $<TARGET_FILE:parley> ${CMAKE_SOURCE_DIR})
 set_tests_properties(e2e_server_browser PROPERTIES TIMEOUT 240 LABELS "e2e;server;browser")
+# The automatic-rollback drill (docs/alarms.md): a slowed translator, the controller reduces the
+# rollout within one window, no session loses a word. About a minute.
+add_test(NAME e2e_server_rollback_drill
+         COMMAND ${PARLEY_SERVER_PYTHON} ${CMAKE_SOURCE_DIR}/tests/e2e/server_rollback_drill.py
+                 $<TARGET_FILE:parley> ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_server_rollback_drill PROPERTIES TIMEOUT 300 LABELS "e2e;server;drill")
