@@ -182,6 +182,9 @@ int runRollout(int argc, char** argv) {
     }
     auto s = flags::readStatus(store, env);
     if (!s.ok()) return fail(s.error());
+    if (auto found = flags::findLastAutomaticAction(store, *s); !found.ok()) {
+      return fail(found.error());
+    }
     std::fputs(json ? (flags::statusJson(*s) + "\n").c_str() : flags::statusText(*s).c_str(),
                stdout);
     if (!s->invalid.empty()) {

@@ -82,6 +82,17 @@ std::string statusJson(const RolloutStatus& s) {
   j["value"] = Json::parse(toJson(s.value));
   j["config"] = configObject(s.config);
   if (!s.invalid.empty()) j["error"] = s.invalid;
+  if (s.last_automatic) {
+    const ParamVersion& a = *s.last_automatic;
+    bool valid = false;
+    j["last_automatic_action"] = {{"version", a.version},
+                                  {"time", a.time},
+                                  {"time_iso", isoTime(a.time)},
+                                  {"reason", a.reason},
+                                  {"value", valueObject(a.value, &valid)}};
+  } else {
+    j["last_automatic_action"] = nullptr;
+  }
   return j.dump();
 }
 
@@ -110,6 +121,11 @@ std::string statusText(const RolloutStatus& s) {
   for (const auto& setting : s.value.settings) {
     if (setting.key == "min_stability_threshold" || setting.key == "max_buffer_timeout") continue;
     out += setting.key + ": " + engine::getConfigValue(s.config, setting.key) + "\n";
+  }
+  if (s.last_automatic) {
+    const ParamVersion& a = *s.last_automatic;
+    out += "automatic:   version " + std::to_string(a.version) + " (" + isoTime(a.time) +
+           "): " + a.reason + "\n";
   }
   for (const auto& w : s.warnings) out += "warning:     " + w + "\n";
   if (s.kill_switch) {

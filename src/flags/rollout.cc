@@ -76,6 +76,19 @@ core::Result<RolloutStatus> readStatus(ParamStore& store, const FlagEnvironment&
   return s;
 }
 
+core::Status findLastAutomaticAction(ParamStore& store, RolloutStatus& status) {
+  status.last_automatic.reset();
+  auto history = store.history(status.parameter, kAutomaticSearchDepth);
+  if (!history.ok()) return history.error();
+  for (auto it = history->rbegin(); it != history->rend(); ++it) {
+    if (it->actor == kAutoRollbackActor) {
+      status.last_automatic = *it;
+      break;
+    }
+  }
+  return core::okStatus();
+}
+
 core::Result<WriteResult> writeChange(ParamStore& store, const FlagEnvironment& env,
                                       const RolloutChange& change, const std::string& actor,
                                       const std::string& reason) {

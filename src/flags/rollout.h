@@ -31,9 +31,18 @@ struct RolloutStatus {
   std::string invalid;          // non-empty: the newest version is invalid (this message)
   bool kill_switch = false;     // PARTIAL_RESULTS_ENABLED=false in this process's environment
   std::vector<std::string> warnings;
+  // The newest change written by the automatic rollback (actor kAutoRollbackActor) among the
+  // last kAutomaticSearchDepth versions; filled by findLastAutomaticAction().
+  std::optional<ParamVersion> last_automatic;
 };
 
+// The actor of every change the automatic rollback controller writes.
+inline constexpr const char* kAutoRollbackActor = "rollout-controller";
+inline constexpr int kAutomaticSearchDepth = 200;
+
 core::Result<RolloutStatus> readStatus(ParamStore& store, const FlagEnvironment& env);
+// Sets status.last_automatic from the flag history (for `--status` and GET /api/flags).
+core::Status findLastAutomaticAction(ParamStore& store, RolloutStatus& status);
 
 struct RolloutChange {
   std::optional<bool> enabled;

@@ -14,7 +14,7 @@ namespace {
 using Json = nlohmann::json;
 using Family = obs::RolloutController::Family;
 
-constexpr const char* kActor = "rollout-controller";
+constexpr const char* kActor = flags::kAutoRollbackActor;
 
 // Carries controller decisions out on the flag store.
 class StoreActuator final : public obs::RolloutActuator {

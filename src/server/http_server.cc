@@ -812,6 +812,9 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
     if (parts.size() == 2 && get) {
       auto st = flags::readStatus(*deps.param_store, deps.flag_env);
       if (!st.ok()) return fromError(st.error());
+      if (auto found = flags::findLastAutomaticAction(*deps.param_store, *st); !found.ok()) {
+        return fromError(found.error());
+      }
       Json j = Json::parse(flags::statusJson(*st));
       j["kill_switch"] = deps.flags->killSwitchActive();
       auto snap = deps.flags->snapshot();

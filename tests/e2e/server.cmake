@@ -18,4 +18,6 @@ set_tests_properties(e2e_server_browser PROPERTIES TIMEOUT 240 LABELS "e2e;serve
 add_test(NAME e2e_server_rollback_drill
          COMMAND ${PARLEY_SERVER_PYTHON} ${CMAKE_SOURCE_DIR}/tests/e2e/server_rollback_drill.py
                  $<TARGET_FILE:parley> ${CMAKE_SOURCE_DIR})
-set_tests_properties(e2e_server_rollback_drill PROPERTIES TIMEOUT 300 LABELS "e2e;server;drill")
+# RUN_SERIAL: its healthy phase must not share the two cores with another speech test.
+set_tests_properties(e2e_server_rollback_drill PROPERTIES TIMEOUT 300 RUN_SERIAL TRUE
+                     LABELS "e2e;server;drill")

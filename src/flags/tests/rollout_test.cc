@@ -36,6 +36,39 @@ TEST(Rollout, StatusOfAnEmptyStoreShowsDefaultsAtVersion0) {
   EXPECT_EQ(j["min_stability_threshold"], 0.85);
 }
 
+TEST(Rollout, StatusNamesTheLastAutomaticActionEvenAfterLaterChanges) {
+  Fixture f;
+  auto s = readStatus(*f.store, f.env);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(findLastAutomaticAction(*f.store, *s).ok());
+  EXPECT_FALSE(s->last_automatic.has_value());
+  EXPECT_TRUE(nlohmann::json::parse(statusJson(*s))["last_automatic_action"].is_null());
+
+  RolloutChange full;
+  full.rollout_percentage = 100;
+  ASSERT_TRUE(writeChange(*f.store, f.env, full, "ops", "full").ok());
+  RolloutChange half;
+  half.rollout_percentage = 50;
+  ASSERT_TRUE(writeChange(*f.store, f.env, half, kAutoRollbackActor,
+                          "auto-rollback: latency_p95_s 6.1 > 5 over 5m")
+                  .ok());
+  RolloutChange tune;
+  tune.sets = {{"min_stability_threshold", "0.9"}};
+  ASSERT_TRUE(writeChange(*f.store, f.env, tune, "ops", "tune").ok());
+
+  s = readStatus(*f.store, f.env);
+  ASSERT_TRUE(s.ok());
+  ASSERT_TRUE(findLastAutomaticAction(*f.store, *s).ok());
+  ASSERT_TRUE(s->last_automatic.has_value());
+  EXPECT_EQ(s->last_automatic->version, 2);
+  auto j = nlohmann::json::parse(statusJson(*s));
+  EXPECT_EQ(j["version"], 3);
+  EXPECT_EQ(j["last_automatic_action"]["version"], 2);
+  EXPECT_EQ(j["last_automatic_action"]["reason"], "auto-rollback: latency_p95_s 6.1 > 5 over 5m");
+  EXPECT_EQ(j["last_automatic_action"]["value"]["rollout_percentage"], 50);
+  EXPECT_NE(statusText(*s).find("automatic:   version 2 ("), std::string::npos) << statusText(*s);
+}
+
 TEST(Rollout, ChangesBuildOnTheNewestValue) {
   Fixture f;
   RolloutChange canary;
