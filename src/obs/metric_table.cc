@@ -179,6 +179,16 @@ const std::vector<MetricSpec>& table() {
        {},
        {},
        {}},
+      {MetricId::kCaptionsCoalesced,
+       "parley_captions_coalesced_total",
+       MetricType::kCounter,
+       "segments",
+       "Segments merged into a later caption because translation or synthesis was behind.",
+       "",
+       "Count",
+       {},
+       {},
+       {}},
   };
   return t;
 }

@@ -37,8 +37,9 @@ enum class MetricId {
   kSessionsActive,
   kListeners,
   kListenerComplaints,
+  kCaptionsCoalesced,
 };
-inline constexpr int kMetricCount = 16;
+inline constexpr int kMetricCount = 17;
 
 struct MetricSpec {
   MetricId id;

@@ -180,6 +180,11 @@ void Metrics::listenerLeft(Decision d) { impl_->gauge(MetricId::kListeners, d).D
 void Metrics::complaint(Decision d) {
   impl_->add(MetricId::kListenerComplaints, static_cast<int>(d), 1);
 }
+void Metrics::captionsCoalesced(Decision d, long long segments) {
+  if (segments > 0) {
+    impl_->add(MetricId::kCaptionsCoalesced, static_cast<int>(d), static_cast<double>(segments));
+  }
+}
 void Metrics::error(Decision d, std::string_view kind) { impl_->error(static_cast<int>(d), kind); }
 void Metrics::error(std::string_view kind) { impl_->error(kNoDecision, kind); }
 

@@ -37,6 +37,8 @@ class Metrics {
   void listenerJoined(Decision d);
   void listenerLeft(Decision d);
   void complaint(Decision d);
+  // `segments` engine segments were merged into later captions (translation was behind).
+  void captionsCoalesced(Decision d, long long segments);
   // kind is one of the values declared for parley_errors_total; anything else counts as
   // "internal" (label values stay bounded).
   void error(Decision d, std::string_view kind);

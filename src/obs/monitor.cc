@@ -46,6 +46,10 @@ void Monitor::observeProcessingLatency(Decision d, double seconds) {
 void Monitor::listenerJoined(Decision d) { metrics_.listenerJoined(d); }
 void Monitor::listenerLeft(Decision d) { metrics_.listenerLeft(d); }
 
+void Monitor::captionsCoalesced(Decision d, long long segments) {
+  metrics_.captionsCoalesced(d, segments);
+}
+
 void Monitor::complaint(Decision d) {
   metrics_.complaint(d);
   std::lock_guard lock(mu_);

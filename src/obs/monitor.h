@@ -34,6 +34,7 @@ class Monitor {
   void listenerJoined(Decision d);
   void listenerLeft(Decision d);
   void complaint(Decision d);
+  void captionsCoalesced(Decision d, long long segments);
   void error(Decision d, std::string_view kind);
   void error(std::string_view kind);  // not tied to a session
 

@@ -406,6 +406,7 @@ class PipelineImpl final : public SessionPipeline {
     caption.session_id = options_.session_id;
     caption.lang = lang;
     caption.segment = mergeSegments(parts);
+    caption.segments = static_cast<int>(group.size());
     caption.timings.asr_s = last.ctx.asr_s;
     caption.timings.queue_s = last.ctx.queue_s + (picked_at - group.front()->queued_at);
     caption.timings.engine_s = last.ctx.engine_s;

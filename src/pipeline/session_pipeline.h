@@ -68,6 +68,7 @@ struct Caption {
   engine::Segment segment;
   std::string text;        // translation; the source text when untranslated
   bool translated = true;  // false when the translator was unavailable (captioned in source)
+  int segments = 1;        // engine segments this caption carries (> 1: coalesced)
   std::vector<std::int16_t> audio;  // synthesized speech, 16 kHz mono (empty when off or failed)
   double ready_at = 0;              // session clock (seconds since the session's audio start)
   double latency_s = 0;             // ready_at minus the end time of the segment's last word

@@ -493,6 +493,7 @@ void SessionRegistry::deliverCaption(const std::shared_ptr<Session>& s,
   publish(*s, cap.lang, cap.segment.seq, engine::segmentKindName(cap.segment.kind), cap.text,
           cap.segment.text, cap.segment.audio_start + off, audio_end, latency,
           cap.audio.empty() ? nullptr : &cap.audio);
+  if (cap.segments > 1) monitor_.captionsCoalesced(s->side, cap.segments - 1);
   if (!s->targets.empty() && cap.lang == s->targets.front()) {
     monitor_.observeWordLatency(s->side, latency);
     if (s->latencies.size() < kLatencySamples) {

@@ -234,6 +234,10 @@ async def main(parley, source_dir):
         check(rec.get("audio_chunks_dropped") == 0, "%s: the recognizer got every audio chunk" % rec.get("session_id"))
     print("captions coalesced while the translator was behind: %s"
           % {r.get("session_id"): r.get("captions_coalesced") for r in finished})
+    _, metrics = server.http("GET", "/metrics", raw=True)
+    coalesced = re.search(r'^parley_captions_coalesced_total\{decision="partial"\} (\S+)$', metrics, re.M)
+    check(coalesced and float(coalesced.group(1)) > 0,
+          "/metrics shows that captions were coalesced (%s)" % (coalesced and coalesced.group(1)))
     check(server.stop() == 0, "graceful shutdown")
 
 

@@ -36,6 +36,7 @@ void observeEverything(Metrics& m, Decision d) {
   m.sessionStarted(d);
   m.listenerJoined(d);
   m.complaint(d);
+  m.captionsCoalesced(d, 2);
   m.error(d, "tts");
 }
 
@@ -134,6 +135,16 @@ TEST(Metrics, GaugesAndErrorKinds) {
   EXPECT_EQ(sampleValue(text, "parley_listeners{decision=\"partial\"}"), 1);
   EXPECT_EQ(sampleValue(text, "parley_errors_total{decision=\"partial\",kind=\"internal\"}"), 1);
   EXPECT_EQ(sampleValue(text, "parley_errors_total{decision=\"none\",kind=\"storage\"}"), 1);
+}
+
+TEST(Metrics, CoalescedCaptionsCountSegmentsPerDecision) {
+  Metrics m;
+  m.captionsCoalesced(Decision::kPartial, 3);
+  m.captionsCoalesced(Decision::kPartial, 0);  // nothing merged: no change
+  m.captionsCoalesced(Decision::kFinalOnly, 1);
+  const std::string text = m.exposition();
+  EXPECT_EQ(sampleValue(text, "parley_captions_coalesced_total{decision=\"partial\"}"), 3);
+  EXPECT_EQ(sampleValue(text, "parley_captions_coalesced_total{decision=\"final_only\"}"), 1);
 }
 
 TEST(Metrics, WordLatencyHistogramBuckets) {

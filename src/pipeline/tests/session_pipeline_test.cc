@@ -583,6 +583,9 @@ TEST(SessionPipeline, LiveSlowTranslatorNeverHoldsUpRecognitionAndCoalesces) {
   const auto s = p->stats();
   EXPECT_EQ(s.captions, static_cast<long long>(seen.captions.size()));
   EXPECT_EQ(s.captions_coalesced, s.segments - s.captions);
+  long long carried = 0;
+  for (const auto& c : seen.captions) carried += c.segments;
+  EXPECT_EQ(carried, s.segments);
   EXPECT_EQ(s.audio_chunks_dropped, 0);
 }
 
