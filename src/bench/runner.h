@@ -30,10 +30,13 @@ struct ModeSpec {
   engine::Mode mode = engine::Mode::kPartial;
   engine::EngineConfig config;
   std::vector<std::string> settings;  // the non-default keys, "key=value"
-  // Prototype of the proposed frontier commit rule (corpus.h, frontierStableStream), applied to
-  // streams without a stability signal when commit_lag >= 0. Not an engine setting yet.
-  double commit_lag = -1;
-  int commit_min_hypotheses = 1;
+  // The bench-side prototype of frontier commit (corpus.h, frontierStableStream: Stable flags
+  // added to the trace, then replayed through the engine), applied to streams without a
+  // stability signal when prototype_commit_lag >= 0. Kept to compare with the engine's own
+  // `stability_fallback=frontier`; a prototype row never wins the sweep.
+  double prototype_commit_lag = -1;
+  int prototype_min_hypotheses = 1;
+  bool prototype() const { return prototype_commit_lag >= 0; }
 };
 
 // The modes every report compares: final-only (the baseline), the runbook's policy
@@ -43,7 +46,9 @@ ModeSpec finalOnlyMode();
 ModeSpec runbookMode();
 // The engine's current defaults (src/engine/config.h), as shipped.
 ModeSpec engineDefaultsMode();
-// The tuning sweep's candidate policies (docs/bench.md); `quick` keeps a handful.
+// The tuning sweep's candidate policies (docs/bench.md): local agreement (c1..c18), the engine's
+// frontier commit (f19..f28) and, for comparison, the bench prototype of the frontier row f27
+// (p29, never the winner); `quick` keeps a handful.
 std::vector<ModeSpec> sweepCandidates(bool quick);
 ModeSpec parleyMode(const engine::EngineConfig& config, std::vector<std::string> settings);
 // Builds a mode from "key=value" settings over the engine defaults. Errors name the key.

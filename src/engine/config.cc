@@ -23,14 +23,19 @@ constexpr ConfigKey kKeys[] = {
      "partial segments per session per second; extra updates are coalesced"},
     {"dedup_cache_ttl", "DEDUP_CACHE_TTL", KeyType::kNumber, 0, 300, nullptr, "s",
      "a segment repeating one forwarded this recently is suppressed (0 disables)"},
-    {"stability_fallback", "STABILITY_FALLBACK", KeyType::kEnum, 0, 0, "timeout|local_agreement",
-     "", "how words are committed when the recognizer gives no stability signal"},
+    {"stability_fallback", "STABILITY_FALLBACK", KeyType::kEnum, 0, 0,
+     "timeout|local_agreement|frontier", "",
+     "how words are committed when the recognizer gives no stability signal"},
     {"forward_policy", "FORWARD_POLICY", KeyType::kEnum, 0, 0, "sentence|phrase", "",
      "sentence: the runbook's boundaries; phrase: also short phrases"},
     {"stability_timeout", "STABILITY_TIMEOUT", KeyType::kNumber, 0.5, 10, nullptr, "s",
      "timeout fallback: a word unchanged this long is committed"},
     {"local_agreement_n", "LOCAL_AGREEMENT_N", KeyType::kInteger, 2, 5, nullptr, "",
      "local_agreement fallback: hypotheses that must agree on a prefix"},
+    {"commit_lag", "COMMIT_LAG", KeyType::kNumber, 0.1, 2, nullptr, "s",
+     "frontier fallback: audio the recognizer has processed past a word's end before it commits"},
+    {"commit_min_hypotheses", "COMMIT_MIN_HYPOTHESES", KeyType::kInteger, 1, 5, nullptr, "",
+     "frontier fallback: consecutive hypotheses that must show a word (same words before it)"},
     {"phrase_max_words", "PHRASE_MAX_WORDS", KeyType::kInteger, 1, 50, nullptr, "words",
      "phrase policy: forward once this many committed words wait"},
     {"phrase_gap", "PHRASE_GAP", KeyType::kNumber, 0.05, 2, nullptr, "s",
@@ -52,6 +57,7 @@ double* numberField(EngineConfig& c, std::string_view key) {
   if (key == "orphan_timeout") return &c.orphan_timeout;
   if (key == "dedup_cache_ttl") return &c.dedup_cache_ttl;
   if (key == "stability_timeout") return &c.stability_timeout;
+  if (key == "commit_lag") return &c.commit_lag;
   if (key == "phrase_gap") return &c.phrase_gap;
   if (key == "phrase_max_wait") return &c.phrase_max_wait;
   if (key == "health_timeout") return &c.health_timeout;
@@ -61,6 +67,7 @@ double* numberField(EngineConfig& c, std::string_view key) {
 int* intField(EngineConfig& c, std::string_view key) {
   if (key == "max_rate_per_second") return &c.max_rate_per_second;
   if (key == "local_agreement_n") return &c.local_agreement_n;
+  if (key == "commit_min_hypotheses") return &c.commit_min_hypotheses;
   if (key == "phrase_max_words") return &c.phrase_max_words;
   if (key == "max_buffered_words") return &c.max_buffered_words;
   if (key == "dedup_cache_size") return &c.dedup_cache_size;
@@ -76,7 +83,15 @@ std::string fmt(double v) {
 }  // namespace
 
 const char* stabilityFallbackName(StabilityFallback f) {
-  return f == StabilityFallback::kTimeout ? "timeout" : "local_agreement";
+  switch (f) {
+    case StabilityFallback::kTimeout:
+      return "timeout";
+    case StabilityFallback::kLocalAgreement:
+      return "local_agreement";
+    case StabilityFallback::kFrontier:
+      return "frontier";
+  }
+  return "local_agreement";
 }
 const char* forwardPolicyName(ForwardPolicy p) {
   return p == ForwardPolicy::kSentence ? "sentence" : "phrase";
@@ -139,6 +154,8 @@ core::Status setConfigValue(EngineConfig& config, std::string_view key, std::str
         config.stability_fallback = StabilityFallback::kTimeout;
       else if (value == "local_agreement")
         config.stability_fallback = StabilityFallback::kLocalAgreement;
+      else if (value == "frontier")
+        config.stability_fallback = StabilityFallback::kFrontier;
       else
         return core::Error::invalid(describeRange(*k) + " (got '" + std::string(value) + "')");
     } else if (key == "forward_policy") {

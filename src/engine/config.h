@@ -13,7 +13,7 @@
 
 namespace parley::engine {
 
-enum class StabilityFallback { kTimeout, kLocalAgreement };
+enum class StabilityFallback { kTimeout, kLocalAgreement, kFrontier };
 enum class ForwardPolicy { kSentence, kPhrase };
 enum class Mode { kPartial, kFinalOnly };
 
@@ -35,6 +35,8 @@ struct EngineConfig {
   ForwardPolicy forward_policy = ForwardPolicy::kPhrase;
   double stability_timeout = 3.0;  // the runbook's hold time when no stability signal exists
   int local_agreement_n = 3;       // hypotheses that must agree on a prefix (docs/bench.md)
+  double commit_lag = 0.3;         // frontier fallback: audio processed past a word's end
+  int commit_min_hypotheses = 2;   // frontier fallback: consecutive hypotheses showing a word
   int phrase_max_words = 2;        // phrase policy: forward once this many committed words wait
   double phrase_gap = 0.3;         // phrase policy: audio gap that ends a phrase
   double phrase_max_wait = 0.5;    // phrase policy: longest a committed word waits

@@ -21,9 +21,13 @@ struct Slot {
   Word word;
   double first_seen = 0;     // engine time this text first appeared at this position
   double committed_at = -1;  // engine time it became committed; < 0 while uncommitted
+  int agree = 0;  // consecutive hypotheses that showed this word here, same words before it
 };
 
-enum class Signal { kNone, kStableFlags, kStabilityScore, kTimeout, kLocalAgreement };
+// Bounds Slot::agree (only comparisons with commit_min_hypotheses <= 5 matter).
+constexpr int kMaxAgree = 1 << 20;
+
+enum class Signal { kNone, kStableFlags, kStabilityScore, kTimeout, kLocalAgreement, kFrontier };
 
 struct ResultState {
   std::string id;
@@ -31,6 +35,7 @@ struct ResultState {
   std::vector<ForwardedWord> forwarded;  // every word forwarded for this result, in order
   std::size_t next = 0;                  // slots[next..] have not been forwarded
   std::vector<std::size_t> agreement;    // lcp of consecutive hypotheses, newest last
+  std::size_t frontier_end = 0;          // frontier commit: slots[0..frontier_end) committed
   double last_update = 0;                // engine time of the last event for this result
   Signal signal = Signal::kNone;
   bool rate_deferred = false;  // forwarding was held back by the rate limit
@@ -275,6 +280,9 @@ struct Engine::Impl {
       if (i >= lcp) {
         s.first_seen = now;
         s.committed_at = -1;
+        s.agree = 1;
+      } else if (s.agree < kMaxAgree) {
+        ++s.agree;
       }
       s.word = ev.words[i];
     }
@@ -283,6 +291,7 @@ struct Engine::Impl {
       const auto keep = static_cast<std::size_t>(std::max(1, cfg.local_agreement_n - 1));
       if (r.agreement.size() > keep) r.agreement.erase(r.agreement.begin());
     }
+    r.frontier_end = std::min(r.frontier_end, lcp);
     if (lcp < r.next || r.next > n) {
       // The recognizer revised words already forwarded: find where new words begin.
       r.next = alignForwarded(r.forwarded, r.slots).first;
@@ -323,6 +332,10 @@ struct Engine::Impl {
           c = n;
           for (std::size_t a : r.agreement) c = std::min(c, a);
         }
+      } else if (cfg.stability_fallback == StabilityFallback::kFrontier) {
+        r.signal = Signal::kFrontier;
+        commitByFrontier(r, now);
+        return;
       } else {
         r.signal = Signal::kTimeout;
         commitByTimeout(r, now);
@@ -340,6 +353,27 @@ struct Engine::Impl {
       if (now - s.first_seen + 1e-9 < cfg.stability_timeout) break;
       s.committed_at = now;
     }
+  }
+
+  // Frontier commit (docs/engine.md): the longest prefix whose every word has been shown by at
+  // least commit_min_hypotheses consecutive hypotheses (same words before it) and ended at
+  // least commit_lag before the audio frontier. Words committed earlier stay committed while
+  // unchanged (their commit time is kept), so the committed prefix never shrinks. Depends only
+  // on hypotheses and the audio frontier, never on `now` alone: it is evaluated on the result's
+  // events and on audio updates, so nextDeadline() needs no deadline of its own for it.
+  void commitByFrontier(ResultState& r, double now) {
+    const std::size_t n = r.slots.size();
+    std::size_t i = std::min(r.frontier_end, n);  // resumes after the known committed prefix
+    for (; i < n; ++i) {
+      Slot& s = r.slots[i];
+      if (s.committed_at >= 0) continue;
+      if (s.agree < cfg.commit_min_hypotheses ||
+          audio_frontier - s.word.end + 1e-9 < cfg.commit_lag) {
+        break;
+      }
+      s.committed_at = now;
+    }
+    r.frontier_end = i;
   }
 
   // ---- boundaries (SPEC 3.4) -------------------------------------------------------------------
@@ -555,7 +589,13 @@ struct Engine::Impl {
       audio_seen = true;
       if (!any_event) last_event_at = now;
     }
-    audio_frontier = std::max(audio_frontier, audio_time);
+    if (audio_time > audio_frontier) {
+      audio_frontier = audio_time;
+      // The frontier grew: results committing by it may commit more (forwarded by onTick).
+      for (auto& r : open) {
+        if (r.signal == Signal::kFrontier) commitByFrontier(r, now);
+      }
+    }
     if (!fallback && now - last_event_at >= cfg.health_timeout) {
       ++stats.transcribe_fallback_triggered;
       notice(out, core::log::Level::kWarn, "transcribe_unhealthy",

@@ -5,8 +5,9 @@
 // draws random numbers. Log lines the engine wants written come back as `Output::notices`.
 // Not thread-safe: one session's engine is driven by one thread at a time.
 //
-// Driving it: call onEvent for each recognizer event, onAudio as audio arrives (for the pause
-// and recognizer-health rules), and onTick when time passes; nextDeadline() says the earliest
+// Driving it: call onEvent for each recognizer event, onAudio with the audio the recognizer has
+// consumed, after the events it produced from it (pause, recognizer-health and frontier-commit
+// rules), and onTick when time passes; nextDeadline() says the earliest
 // time at which onTick can change anything, so replays tick exactly there and live pipelines
 // can sleep until then.
 #pragma once
@@ -66,7 +67,8 @@ class Engine {
 
   // A recognizer event arriving at engine time `now`.
   void onEvent(const RecognizerEvent& event, double now, Output& out);
-  // Audio has been received up to `audio_time` seconds of stream, at engine time `now`.
+  // The recognizer has consumed audio up to `audio_time` seconds of stream, at engine time
+  // `now` (call after the events it produced from that audio; docs/engine.md, rule 3).
   void onAudio(double audio_time, double now, Output& out);
   // Time has passed: timeouts, rate-limit releases, orphans, recognizer health.
   void onTick(double now, Output& out);

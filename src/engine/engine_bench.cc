@@ -12,12 +12,16 @@
 // Live heap bytes, to measure session state honestly (not from the engine's own estimate).
 static std::atomic<long long> g_live_bytes{0};
 static std::atomic<bool> g_counting{false};
+static std::atomic<long long> g_allocations{0};  // operator new calls while counting
 
 void* operator new(std::size_t n) {
   auto* p = static_cast<std::size_t*>(std::malloc(n + sizeof(std::max_align_t)));
   if (!p) throw std::bad_alloc();
   *p = n;
-  if (g_counting.load(std::memory_order_relaxed)) g_live_bytes += static_cast<long long>(n);
+  if (g_counting.load(std::memory_order_relaxed)) {
+    g_live_bytes += static_cast<long long>(n);
+    ++g_allocations;
+  }
   return reinterpret_cast<char*>(p) + sizeof(std::max_align_t);
 }
 void operator delete(void* q) noexcept {
@@ -64,24 +68,37 @@ std::vector<std::pair<double, RecognizerEvent>> makeStream(int utterances, bool 
   return events;
 }
 
-void runStream(benchmark::State& state, bool stable_flags, ForwardPolicy policy) {
+// Events per second, and heap allocations per event (engine state and Segments; `out` is
+// reused). With `audio`, an audio update (audio consumed up to the event's time) precedes each
+// event, as the pipeline sends them; only events are counted.
+void runStream(benchmark::State& state, bool stable_flags, ForwardPolicy policy,
+               StabilityFallback fallback = EngineConfig{}.stability_fallback, bool audio = false) {
   auto events = makeStream(200, stable_flags);
   EngineConfig cfg;
   cfg.forward_policy = policy;
+  cfg.stability_fallback = fallback;
   cfg.max_rate_per_second = 100;
   long long processed = 0;
+  long long allocations = 0;
   Output out;
   for (auto _ : state) {
     Engine engine("bench", cfg);
+    g_allocations = 0;
+    g_counting = true;
     for (const auto& [t, ev] : events) {
+      if (audio) engine.onAudio(t, t, out);
       engine.onEvent(ev, t, out);
       out.clear();
     }
+    g_counting = false;
+    allocations += g_allocations.load();
     processed += static_cast<long long>(events.size());
     benchmark::DoNotOptimize(engine.stats().segments);
   }
   state.counters["events_per_s"] =
       benchmark::Counter(static_cast<double>(processed), benchmark::Counter::kIsRate);
+  state.counters["allocs_per_event"] =
+      processed > 0 ? static_cast<double>(allocations) / static_cast<double>(processed) : 0;
 }
 
 void BM_EventsStableFlagsPhrase(benchmark::State& s) { runStream(s, true, ForwardPolicy::kPhrase); }
@@ -91,9 +108,17 @@ void BM_EventsStableFlagsSentence(benchmark::State& s) {
 void BM_EventsLocalAgreementPhrase(benchmark::State& s) {
   runStream(s, false, ForwardPolicy::kPhrase);
 }
+void BM_EventsLocalAgreementPhraseWithAudio(benchmark::State& s) {
+  runStream(s, false, ForwardPolicy::kPhrase, StabilityFallback::kLocalAgreement, true);
+}
+void BM_EventsFrontierPhraseWithAudio(benchmark::State& s) {
+  runStream(s, false, ForwardPolicy::kPhrase, StabilityFallback::kFrontier, true);
+}
 BENCHMARK(BM_EventsStableFlagsPhrase);
 BENCHMARK(BM_EventsStableFlagsSentence);
 BENCHMARK(BM_EventsLocalAgreementPhrase);
+BENCHMARK(BM_EventsLocalAgreementPhraseWithAudio);
+BENCHMARK(BM_EventsFrontierPhraseWithAudio);
 
 // Heap held by an idle session: one that has processed a few utterances and is waiting.
 void BM_IdleSessionBytes(benchmark::State& state) {

@@ -127,6 +127,81 @@ TEST(Corpus, FrontierCommitIsCausal) {
   EXPECT_FALSE(second.words[1].stable.value_or(true));
 }
 
+// The engine's stability_fallback=frontier on the same trace, replayed with audio updates as
+// audio consumed by the recognizer (runner.h): the same commits as the prototype. "he" (end
+// 0.3) is 0.35 behind the consumed audio once the event at 0.75 (audio 0.7 consumed) is out,
+// "was" (0.6) at 1.05; "not" (0.9) never is before the final.
+TEST(Runner, EngineFrontierMatchesThePrototypeOnASmallTrace) {
+  auto native = modeFromSettings("f", {"stability_fallback=frontier", "commit_lag=0.35",
+                                       "commit_min_hypotheses=1", "phrase_max_words=1"});
+  ASSERT_TRUE(native.ok()) << native.error().message;
+  auto segs = replayItem(smallItem(), *native, false);
+  ASSERT_EQ(segs.size(), 3u);
+  EXPECT_EQ(segs[0].text, "he");
+  EXPECT_DOUBLE_EQ(segs[0].emitted_at, 0.75);
+  EXPECT_EQ(segs[1].text, "was");
+  EXPECT_DOUBLE_EQ(segs[1].emitted_at, 1.05);
+  EXPECT_EQ(segs[2].text, "not");
+  EXPECT_EQ(segs[2].kind, engine::SegmentKind::kFinal);
+
+  auto proto = modeFromSettings("p", {"phrase_max_words=1"});
+  ASSERT_TRUE(proto.ok());
+  proto->prototype_commit_lag = 0.35;
+  proto->prototype_min_hypotheses = 1;
+  auto psegs = replayItem(smallItem(), *proto, false);
+  ASSERT_EQ(psegs.size(), segs.size());
+  for (std::size_t i = 0; i < segs.size(); ++i) {
+    EXPECT_EQ(psegs[i].text, segs[i].text);
+    EXPECT_DOUBLE_EQ(psegs[i].emitted_at, segs[i].emitted_at);
+  }
+
+  // Ideal timing (no compute: audio consumed as it arrives): "he" commits on the audio line
+  // 0.7 itself (the event at 0.45 is re-timed to 0.4).
+  auto ideal = replayItem(smallItem(), *native, true);
+  ASSERT_FALSE(ideal.empty());
+  EXPECT_EQ(ideal[0].text, "he");
+  EXPECT_DOUBLE_EQ(ideal[0].emitted_at, 0.7);
+}
+
+TEST(Runner, SweepHasEngineFrontierRowsAndOnePrototypeRow) {
+  auto sweep = sweepCandidates(false);
+  int frontier = 0, prototypes = 0;
+  for (const auto& m : sweep) {
+    if (m.prototype()) {
+      ++prototypes;
+      EXPECT_EQ(m.name, "p29");
+      continue;
+    }
+    if (m.config.stability_fallback == engine::StabilityFallback::kFrontier) ++frontier;
+  }
+  EXPECT_EQ(frontier, 10);
+  EXPECT_EQ(prototypes, 1);
+  const auto& f27 = sweep[26];
+  EXPECT_EQ(f27.name, "f27");
+  EXPECT_DOUBLE_EQ(f27.config.commit_lag, 0.3);
+  EXPECT_EQ(f27.config.commit_min_hypotheses, 2);
+  EXPECT_EQ(f27.config.phrase_max_words, 1);
+  for (const auto& m : sweepCandidates(true)) EXPECT_FALSE(m.prototype()) << m.name;
+}
+
+TEST(Bench, ThePrototypeNeverWins) {
+  auto corpus = loadCorpus(std::string(PARLEY_SOURCE_DIR) + "/bench/corpus");
+  ASSERT_TRUE(corpus.ok());
+  BenchInput in;
+  for (auto& c : *corpus) {
+    if (c.name == "real-goforward") in.corpus.push_back(std::move(c));
+  }
+  ASSERT_EQ(in.corpus.size(), 1u);
+  in.modes = {finalOnlyMode()};
+  auto sweep = sweepCandidates(false);
+  in.sweep = {sweep.front(), sweep.back()};  // c1 and the prototype p29
+  ASSERT_TRUE(in.sweep.back().prototype());
+  BenchResult r = runBench(in);
+  ASSERT_EQ(r.sweep.size(), 2u);
+  EXPECT_GT(r.sweep[1].real.partial_words, 0);  // the prototype row is measured...
+  EXPECT_EQ(r.sweep_winner, "c1");              // ...but cannot be chosen
+}
+
 TEST(Runner, FinalTokensUseGoldTimes) {
   auto fin = finalTokens(smallItem());
   ASSERT_EQ(fin.size(), 3u);

@@ -1,6 +1,7 @@
 // SPEC section 3, invariants 1 and 2, over 10,000+ randomized traces from a fixed seed:
 // no word is forwarded twice and no word of a final is lost, under every policy, fallback,
-// rate limit, mode switch, stall and orphan the generator can produce.
+// rate limit, mode switch, stall and orphan the generator can produce (each stability fallback,
+// frontier included, is drawn for a third of the traces).
 #include <gtest/gtest.h>
 
 #include <map>
@@ -23,6 +24,7 @@ struct Trace {
   Mode mode = Mode::kPartial;
   std::vector<Step> steps;
   std::map<std::string, std::vector<std::string>> finals;  // result id -> final words
+  bool no_signal = false;  // events carry no stability signal: the fallback commits
 };
 
 // Random but truthful traces: every partial is a prefix of its result's final (possibly with
@@ -34,8 +36,12 @@ Trace makeTrace(std::mt19937& rng, bool revise) {
   Trace tr;
   EngineConfig& c = tr.config;
   c.forward_policy = pick(0, 1) ? ForwardPolicy::kPhrase : ForwardPolicy::kSentence;
-  c.stability_fallback =
-      pick(0, 1) ? StabilityFallback::kTimeout : StabilityFallback::kLocalAgreement;
+  const int fallback = pick(0, 2);
+  c.stability_fallback = fallback == 0   ? StabilityFallback::kTimeout
+                         : fallback == 1 ? StabilityFallback::kLocalAgreement
+                                         : StabilityFallback::kFrontier;
+  c.commit_lag = uni(0.1, 2);
+  c.commit_min_hypotheses = pick(1, 5);
   c.max_rate_per_second = pick(1, 8);
   c.max_buffered_words = pick(10, 40);
   c.orphan_timeout = uni(2, 20);
@@ -47,6 +53,7 @@ Trace makeTrace(std::mt19937& rng, bool revise) {
   c.dedup_cache_ttl = 0;  // words are unique anyway; dedup is tested on its own
   tr.mode = pick(0, 4) == 0 ? Mode::kFinalOnly : Mode::kPartial;
   const int signal = pick(0, 3);  // 0 stable flags, 1 score, 2 item scores, 3 none
+  tr.no_signal = signal == 3;
 
   double t = 0, audio = 0;
   int word_id = 0;
@@ -227,12 +234,21 @@ void checkInvariants(const Trace& tr, const ReplayRun& run, bool exact, int trac
 
 TEST(Invariants, TruthfulPartialsForwardEveryFinalWordExactlyOnce) {
   std::mt19937 rng(20261128);
+  std::map<StabilityFallback, int> partial_segments;  // from traces without a stability signal
   for (int i = 0; i < 10000; ++i) {
     Trace tr = makeTrace(rng, /*revise=*/false);
     ReplayRun run = replay(tr);
     checkInvariants(tr, run, /*exact=*/true, i);
     if (HasFatalFailure()) return;
+    if (!tr.no_signal) continue;
+    for (const auto& seg : run.segments) {
+      partial_segments[tr.config.stability_fallback] += seg.kind == SegmentKind::kPartial ? 1 : 0;
+    }
   }
+  // Every fallback was exercised: it committed and forwarded words from partials.
+  EXPECT_GT(partial_segments[StabilityFallback::kTimeout], 100);
+  EXPECT_GT(partial_segments[StabilityFallback::kLocalAgreement], 100);
+  EXPECT_GT(partial_segments[StabilityFallback::kFrontier], 100);
 }
 
 TEST(Invariants, RevisingPartialsNeverRepeatAWordAndEndWithTheFinal) {
