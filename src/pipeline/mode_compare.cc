@@ -47,8 +47,8 @@ ModeRun runEngineOnSteps(std::span<const RecognizerStep> steps, const std::strin
   };
   for (const auto& step : steps) {
     const double t = clock == StepClock::kArrival ? step.arrival : step.received_at;
-    driver.audio(step.audio_time, t);
     for (const auto& e : step.events) driver.event(e, t);
+    driver.audio(step.audio_time, t);
     take();
   }
   driver.finish(driver.now());

@@ -46,8 +46,8 @@ struct ModeRun {
   Summary latency;  // of wordLatencies(segments)
 };
 
-// Feeds each step to a fresh engine the way the delivery thread does: at the step's time, the
-// audio consumed (onAudio), then its events; deadlines are ticked in between; finish() at the
+// Feeds each step to a fresh engine the way the delivery thread does: at the step's time, its
+// events, then the audio consumed (onAudio); deadlines are ticked in between; finish() at the
 // last step's time. Engine notices are dropped (the live run logged them).
 ModeRun runEngineOnSteps(std::span<const RecognizerStep> steps, const std::string& session_id,
                          const engine::EngineConfig& config, engine::Mode mode,

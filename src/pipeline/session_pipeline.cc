@@ -296,8 +296,10 @@ class PipelineImpl final : public SessionPipeline {
     }
     step.received_at = t;
     runEngine(ctx, [&] {
-      driver_.audio(step.audio_time, t);
+      // The step's results first, then the audio they cover: onAudio means "the recognizer has
+      // consumed audio up to here" (the frontier commit policy relies on it).
       for (const auto& e : step.events) driver_.event(e, t);
+      driver_.audio(step.audio_time, t);
     });
     {
       std::lock_guard lock(stats_mu_);
