@@ -348,32 +348,6 @@ long long residentBytes() {
   return pages_resident * sysconf(_SC_PAGESIZE);
 }
 
-struct Clip {
-  std::string id;
-  std::string reference;
-};
-
-// Lines "<s> words </s> (clip-id)".
-std::vector<Clip> readTranscription(std::istream& in) {
-  std::vector<Clip> clips;
-  std::string line;
-  while (std::getline(in, line)) {
-    auto open = line.rfind('(');
-    auto close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos || close < open) continue;
-    Clip c;
-    c.id = line.substr(open + 1, close - open - 1);
-    std::istringstream words(line.substr(0, open));
-    std::string w;
-    while (words >> w) {
-      if (w == "<s>" || w == "</s>") continue;
-      c.reference += (c.reference.empty() ? "" : " ") + w;
-    }
-    clips.push_back(std::move(c));
-  }
-  return clips;
-}
-
 int evalMain(int argc, char** argv) {
   std::vector<OptionSpec> spec = kRecognizerOptions;
   spec.push_back({"--dir"});
@@ -399,7 +373,7 @@ int evalMain(int argc, char** argv) {
     std::fprintf(stderr, "parley transcribe eval: cannot read %s/transcription\n", dir.c_str());
     return 2;
   }
-  auto clips = readTranscription(tin);
+  auto clips = asr::readTranscription(tin);
   if (clips.empty()) {
     std::fprintf(stderr, "parley transcribe eval: no clips in %s/transcription\n", dir.c_str());
     return 2;

@@ -3,6 +3,7 @@
 // and deletions all cost 1). Used by `parley transcribe eval` and the tests.
 #pragma once
 
+#include <istream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,5 +34,13 @@ long long wordEditDistance(const std::vector<std::string>& reference,
                            const std::vector<std::string>& hypothesis);
 // Normalizes both texts and counts errors.
 WerCounts wordErrors(std::string_view reference, std::string_view hypothesis);
+
+// One line of a pocketsphinx test-data transcription file: "<s> words </s> (clip-id)".
+struct TranscriptionLine {
+  std::string id;         // clip-id, the file name without .wav
+  std::string reference;  // the words, <s> and </s> removed, separated by one space
+};
+// Every well-formed line of `in`, in order; lines without "(id)" are skipped.
+std::vector<TranscriptionLine> readTranscription(std::istream& in);
 
 }  // namespace parley::asr

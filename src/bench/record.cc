@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <fstream>
-#include <sstream>
 
 #include "asr/arrival_model.h"
+#include "asr/wer.h"
 
 namespace parley::bench {
 
@@ -66,22 +66,12 @@ core::Result<std::vector<RealClip>> realClips(const std::string& dir) {
                                  "/librivox/transcription (Debian package pocketsphinx-testdata)");
   }
   std::vector<RealClip> clips;
-  std::string line;
-  while (std::getline(in, line)) {
-    auto open = line.rfind('(');
-    auto close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos || close < open) continue;
-    const std::string id = line.substr(open + 1, close - open - 1);
+  for (auto& t : asr::readTranscription(in)) {
     RealClip c;
-    auto dash = id.rfind('-');
-    c.name = "real-librivox-" + (dash == std::string::npos ? id : id.substr(dash + 1));
-    c.path = dir + "/librivox/" + id + ".wav";
-    std::istringstream words(line.substr(0, open));
-    std::string w;
-    while (words >> w) {
-      if (w == "<s>" || w == "</s>") continue;
-      c.reference += (c.reference.empty() ? "" : " ") + w;
-    }
+    auto dash = t.id.rfind('-');
+    c.name = "real-librivox-" + (dash == std::string::npos ? t.id : t.id.substr(dash + 1));
+    c.path = dir + "/librivox/" + t.id + ".wav";
+    c.reference = std::move(t.reference);
     clips.push_back(std::move(c));
   }
   clips.push_back({"real-goforward", dir + "/goforward.raw", "go forward ten meters"});

@@ -9,6 +9,7 @@
 
 #include "asr/thread_cpu_clock.h"
 #include "asr/wer.h"
+#include "bench/synth.h"
 #include "engine/engine.h"
 #include "ingest/replay.h"
 #include "translate/translator.h"
@@ -24,22 +25,6 @@ std::string streamText(const std::vector<engine::Segment>& segments) {
     if (!out.empty()) out.push_back(' ');
     out += s.text;
   }
-  return out;
-}
-
-// Splits a reference text into sentences (after . ? !) for translation.
-std::vector<std::string> sentences(const std::string& text) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    cur.push_back(text[i]);
-    const char c = text[i];
-    if ((c == '.' || c == '?' || c == '!') && (i + 1 == text.size() || text[i + 1] == ' ')) {
-      out.push_back(cur);
-      cur.clear();
-    }
-  }
-  if (cur.find_first_not_of(' ') != std::string::npos) out.push_back(cur);
   return out;
 }
 
@@ -368,7 +353,7 @@ void translateGroup(GroupRun& run, const GroupRun& final_only,
       final_tr += (final_tr.empty() ? "" : " ") + t;
     }
     if (with_reference) {
-      for (const auto& sentence : sentences(items[i]->reference)) {
+      for (const auto& sentence : splitSentences(items[i]->reference)) {
         reference_tr += (reference_tr.empty() ? "" : " ") + mt(sentence);
       }
     }

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
+#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -140,6 +141,20 @@ TEST(Wer, NormalizesCaseAndPunctuation) {
   EXPECT_EQ(normalizeWords("Mr. Dashwood's,  'quoted' HOUSE!"),
             (std::vector<std::string>{"mr", "dashwood's", "quoted", "house"}));
   EXPECT_TRUE(normalizeWords(" ,. ").empty());
+}
+
+TEST(Wer, ReadsPocketsphinxTranscriptionFiles) {
+  std::istringstream in(
+      "<s> go forward ten meters </s> (goforward)\n"
+      "no clip id on this line\n"
+      "\n"
+      "<s> the family of dashwood </s> (sense-0870)\n");
+  auto lines = readTranscription(in);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0].id, "goforward");
+  EXPECT_EQ(lines[0].reference, "go forward ten meters");
+  EXPECT_EQ(lines[1].id, "sense-0870");
+  EXPECT_EQ(lines[1].reference, "the family of dashwood");
 }
 
 TEST(Wer, CountsSubstitutionsInsertionsDeletions) {
