@@ -451,7 +451,11 @@ AttachResult SessionRegistry::attachListener(std::string_view id, std::string_vi
     std::lock_guard rl(mu_);
     cid = next_connection_id_++;
   }
-  // Late joiner: the history goes out before any new caption (same lock as delivery).
+  // "ready" first: the documented signal that the listener is attached (counted against the
+  // limit, receiving). Then, for a late joiner, the history before any new caption (same lock
+  // as delivery).
+  Json ready = {{"type", "ready"}, {"session_id", s->id}, {"lang", lang}};
+  sink->send({std::make_shared<const std::string>(ready.dump()), false, false});
   for (const auto& msg : s->langs[std::string(lang)].history) sink->send({msg, false, false});
   s->listeners.push_back({cid, std::string(lang), std::move(sink)});
   monitor_.listenerJoined(s->side);

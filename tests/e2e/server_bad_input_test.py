@@ -17,8 +17,9 @@ import tempfile
 import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from server_common import (LIBRIVOX, Listener, Server, check, expect_close, read_wav, silence,  # noqa: E402
-                           stream_realtime)
+from server_common import (LIBRIVOX, Listener, Server, check, connect_listener, connect_speaker,
+                           expect_close,  # noqa: E402
+                           read_wav, silence, stream_realtime, wait_speaker_gone)
 
 
 def bad_config_is_refused(parley):
@@ -42,8 +43,8 @@ async def main(parley, source_dir):
     # A healthy session runs while the bad input arrives.
     good = server.create_session()
     good_listener = Listener(server, good["session_id"], "es").start()
-    await asyncio.wait_for(good_listener.connected.wait(), 10)
-    good_speaker = await websockets.connect(good["speak_url"], max_size=None, ping_interval=None)
+    await asyncio.wait_for(good_listener.connected.wait(), 60)
+    good_speaker = await connect_speaker(good["speak_url"])
     pcm = read_wav(os.path.join(LIBRIVOX, "sense_and_sensibility_01_austen_64kb-0880.wav")) + silence(1.0)
     streaming = asyncio.ensure_future(stream_realtime(good_speaker, pcm))
 
@@ -68,26 +69,26 @@ async def main(parley, source_dir):
         await w.send(b"\0" * (65536 + 2))
     code = await expect_close("%s/ws/speak?session=%s&token=%s" % (ws, vid, token), big)
     check(code == 1009, "oversized frame closes with 1009 (%s)" % code)
-    await asyncio.sleep(0.5)  # the server notices the speaker left
+    await wait_speaker_gone(server, vid)
 
     async def text(w):
         await w.send("hello, this is not audio")
     code = await expect_close("%s/ws/speak?session=%s&token=%s" % (ws, vid, token), text)
     check(code == 1003, "text where PCM is expected closes with 1003 (%s)" % code)
-    await asyncio.sleep(0.5)
+    await wait_speaker_gone(server, vid)
 
     async def odd(w):
         await w.send(b"\0" * 3201)
     code = await expect_close("%s/ws/speak?session=%s&token=%s" % (ws, vid, token), odd)
     check(code == 1007, "odd-length PCM frame closes with 1007 (%s)" % code)
-    await asyncio.sleep(0.5)
+    await wait_speaker_gone(server, vid)
 
     code = await expect_close(good["speak_url"])
     check(code == 4409, "a second speaker for a session is refused with 4409 (%s)" % code)
 
     # Listener limit (3 in this test); the 4th is refused, the first three stay connected.
-    first = [await websockets.connect("%s/ws/listen?session=%s&lang=es" % (ws, vid), ping_interval=None)
-             for _ in range(3)]
+    # Each is attached once its "ready" arrived; only then does the 4th meet a full session.
+    first = [await connect_listener("%s/ws/listen?session=%s&lang=es" % (ws, vid)) for _ in range(3)]
     code = await expect_close("%s/ws/listen?session=%s&lang=es" % (ws, vid))
     check(code == 4429, "listener beyond the limit closes with 4429 (%s)" % code)
     status, info = server.http("GET", "/api/sessions/" + vid)

@@ -150,7 +150,8 @@ async def stream_realtime(ws, pcm, t0=None, chunk=CHUNK_SAMPLES):
 
 class Listener:
     """A listener WebSocket collecting captions (with their receipt time) until the session ends
-    or the connection closes."""
+    or the connection closes. `connected` is set when the server's {"type":"ready"} arrives (the
+    listener is attached), or when the connection ends."""
 
     def __init__(self, server, session_id, lang="es"):
         self.url = "%s/ws/listen?session=%s&lang=%s" % (server.ws_base, session_id, lang)
@@ -164,7 +165,6 @@ class Listener:
     async def run(self):
         try:
             async with websockets.connect(self.url, max_size=None, ping_interval=None) as ws:
-                self.connected.set()
                 pending_audio_seq = None
                 async for msg in ws:
                     now = time.monotonic()
@@ -173,7 +173,9 @@ class Listener:
                         pending_audio_seq = None
                         continue
                     m = json.loads(msg)
-                    if m["type"] == "caption":
+                    if m["type"] == "ready":
+                        self.connected.set()  # attached: counted, receiving (docs/protocol.md)
+                    elif m["type"] == "caption":
                         self.captions.append((now, m))
                     elif m["type"] == "audio":
                         pending_audio_seq = m["seq"]
@@ -191,6 +193,43 @@ class Listener:
 
     def seqs(self):
         return [m["seq"] for _, m in self.captions]
+
+
+async def connect_listener(url, timeout=60):
+    """Opens a listener WebSocket and returns it once the server said {"type":"ready"}: from
+    then on the listener counts against the session's limit. Raises if it closes first."""
+    ws = await websockets.connect(url, max_size=None, ping_interval=None)
+    while True:
+        msg = await asyncio.wait_for(ws.recv(), timeout)
+        if isinstance(msg, str) and json.loads(msg).get("type") == "ready":
+            return ws
+
+
+async def connect_speaker(url, timeout=60):
+    """Opens a speaker WebSocket and returns it once the server said {"type":"ready"} (the
+    token was accepted and this connection is the session's speaker)."""
+    ws = await websockets.connect(url, max_size=None, ping_interval=None)
+    while True:
+        msg = await asyncio.wait_for(ws.recv(), timeout)
+        if isinstance(msg, str) and json.loads(msg).get("type") == "ready":
+            return ws
+
+
+async def wait_until(predicate, what, timeout=60, interval=0.05):
+    """Polls `predicate()` (a plain function) until it is true; fails the test after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            check(False, "timed out after %ss waiting for: %s" % (timeout, what))
+        await asyncio.sleep(interval)
+
+
+async def wait_speaker_gone(server, session_id, timeout=60):
+    """Waits until the server has released the session's speaker (`speaker_connected` false)."""
+    def gone():
+        status, info = server.http("GET", "/api/sessions/" + session_id)
+        return status == 200 and not info["speaker_connected"]
+    await wait_until(gone, "the speaker of %s released" % session_id, timeout)
 
 
 async def expect_close(url, action=None, timeout=30):

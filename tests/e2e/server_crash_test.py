@@ -24,7 +24,7 @@ async def main(parley, source_dir):
     created = server.create_session()
     sid = created["session_id"]
     listener = Listener(server, sid, "es").start()
-    await asyncio.wait_for(listener.connected.wait(), 10)
+    await asyncio.wait_for(listener.connected.wait(), 60)
     speaker = await websockets.connect(created["speak_url"], max_size=None, ping_interval=None)
     first = read_wav(os.path.join(LIBRIVOX, "sense_and_sensibility_01_austen_64kb-0870.wav")) + silence(1.5)
     await stream_realtime(speaker, first)
@@ -54,7 +54,7 @@ async def main(parley, source_dir):
 
     # A listener rejoining gets the last captions; the speaker continues; seq follows on.
     rejoin = Listener(server, sid, "es").start()
-    await asyncio.wait_for(rejoin.connected.wait(), 10)
+    await asyncio.wait_for(rejoin.connected.wait(), 60)
     async with websockets.connect(created["speak_url"], max_size=None, ping_interval=None) as sp:
         clip = read_wav(os.path.join(LIBRIVOX, "sense_and_sensibility_01_austen_64kb-0880.wav")) + silence(1.0)
         await stream_realtime(sp, clip)

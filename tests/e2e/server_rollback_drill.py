@@ -122,7 +122,7 @@ async def main(parley, source_dir):
                 Listener(server, created["session_id"], "en").start())
         listeners.append(pair)
         for l in pair:
-            await asyncio.wait_for(l.connected.wait(), 10)
+            await asyncio.wait_for(l.connected.wait(), 60)
 
     # Watch the flag history while the sessions run.
     first_action = {}

@@ -36,7 +36,7 @@ async def main(parley, source_dir):
     listeners = [Listener(server, sid, "es").start(), Listener(server, sid, "es").start()]
     source = Listener(server, sid, "en").start()
     for l in listeners + [source]:
-        await asyncio.wait_for(l.connected.wait(), 10)
+        await asyncio.wait_for(l.connected.wait(), 60)
 
     pcm = b"".join(read_wav(os.path.join(LIBRIVOX, c)) + silence(1.0) for c in CLIPS)
     speaker_msgs = []
