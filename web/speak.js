@@ -18,10 +18,12 @@
     $('session-id').textContent = s.session_id;
     $('listen-link').href = listen;
     $('listen-link').textContent = listen;
-    const base = '/api/sessions/' + s.session_id + '/transcript';
+    // The transcript is private to the speaker (and the admin): the links carry the token.
+    const base = '/api/sessions/' + s.session_id + '/transcript?token=' +
+        encodeURIComponent(s.speaker_token);
     $('transcript-link').href = base;
-    $('srt-link').href = base + '?format=srt';
-    $('vtt-link').href = base + '?format=vtt';
+    $('srt-link').href = base + '&format=srt';
+    $('vtt-link').href = base + '&format=vtt';
     if (['localhost', '127.0.0.1', '[::1]'].includes(location.hostname)) {
       $('share-note').textContent = 'This page was opened on localhost: phones need the ' +
           'machine\'s LAN address (or start parley with --public-url).';
@@ -46,11 +48,22 @@
     try {
       stream = await navigator.mediaDevices.getUserMedia({
         audio: { channelCount: 1, echoCancellation: true, noiseSuppression: true, autoGainControl: true } });
+      const headers = { 'Content-Type': 'application/json' };
+      const key = $('speaker-key').value || sessionStorage.getItem('parleySpeakerKey') || '';
+      if (key) headers.Authorization = 'Bearer ' + key;
       const res = await fetch('/api/sessions', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        method: 'POST', headers,
         body: JSON.stringify({ source_language: 'en', targets: [$('targets').value] }) });
       const body = await res.json();
+      if (res.status === 401) {
+        // The server requires its speaker key (docs/security.md): ask for it, then retry.
+        sessionStorage.removeItem('parleySpeakerKey');
+        $('key-row').hidden = false;
+        $('speaker-key').focus();
+        throw new Error(key ? 'wrong speaker key' : 'this server needs its speaker key to start a session');
+      }
       if (res.status !== 201) throw new Error(body.message || ('HTTP ' + res.status));
+      if (key) sessionStorage.setItem('parleySpeakerKey', key);
       session = body;
       showShare(session);
       ws = new WebSocket(wsUrl('/ws/speak?session=' + encodeURIComponent(session.session_id) +

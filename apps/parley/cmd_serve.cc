@@ -48,6 +48,11 @@ constexpr const char* kHelp =
     "  --max-listeners N    listeners per session (default 500)\n"
     "  --max-session S      session time limit in seconds (default 7200)\n"
     "  --threads N          network threads (default 2)\n"
+    "  --max-sessions N     active sessions (default 4 per core; more: 429)\n"
+    "  --trusted-networks LIST  comma-separated CIDRs whose clients may create sessions\n"
+    "                       without a speaker key (default 127.0.0.0/8,::1/128: this machine)\n"
+    "  --unused-session S   end a session no speaker connected to after S seconds (default 600)\n"
+    "  --speaker-idle S     end a session whose speaker left S seconds ago (default 1800)\n"
     "  --no-speech          do not synthesize speech for listeners\n"
     "  --apertium-modes DIR apertium mode files (<pair>.mode), e.g. pairs built from source\n"
     "                       (default /usr/share/apertium/modes; [server] apertium_modes)\n"
@@ -61,6 +66,8 @@ constexpr const char* kHelp =
     "  --promotion LIST     promotion schedule, e.g. 10:3600,50:86400,100; none: never raise\n"
     "                       (default: never raise; [rollback] promotion)\n\n"
     "Environment: PARLEY_ADMIN_TOKEN (admin API bearer token; unset: admin API disabled),\n"
+    "PARLEY_SPEAKER_KEY (creating a session needs it as a bearer token; unset: only clients\n"
+    "on the trusted networks may create sessions; docs/security.md),\n"
     "SESSIONS_TABLE_NAME (default Sessions), PARLEY_STORE, the flag variables of\n"
     "docs/configuration.md, LOG_LEVEL, STRUCTURED_LOGGING.\n\n"
     "Exit status: 0 after a graceful shutdown (SIGTERM/SIGINT), 1 runtime failure (port in use,\n"
@@ -79,6 +86,10 @@ int serveMain(int argc, char** argv) {
                            {"--max-listeners"},
                            {"--max-session"},
                            {"--threads"},
+                           {"--max-sessions"},
+                           {"--trusted-networks"},
+                           {"--unused-session"},
+                           {"--speaker-idle"},
                            {"--no-speech", false},
                            {"--rollback-interval"},
                            {"--no-auto-rollback", false},
@@ -118,6 +129,21 @@ int serveMain(int argc, char** argv) {
   number("--max-listeners", 1, 100000, &listeners);
   number("--max-session", 1, 7 * 86400, &config.max_session_s);
   number("--threads", 1, 64, &threads);
+  double max_sessions = static_cast<double>(config.max_sessions);
+  number("--max-sessions", 1, 100000, &max_sessions);
+  config.max_sessions = static_cast<std::size_t>(max_sessions);
+  number("--unused-session", 1, 7 * 86400, &config.unused_session_s);
+  number("--speaker-idle", 1, 7 * 86400, &config.speaker_idle_s);
+  if (auto nets = args->get("--trusted-networks")) {
+    config.trusted_networks.clear();
+    std::string list = *nets;
+    for (std::size_t pos = 0; pos <= list.size();) {
+      auto comma = list.find(',', pos);
+      if (comma == std::string::npos) comma = list.size();
+      if (comma > pos) config.trusted_networks.push_back(list.substr(pos, comma - pos));
+      pos = comma + 1;
+    }
+  }
   number("--rollback-interval", 1, 3600, &config.rollback_interval_s);
   config.port = static_cast<int>(port);
   config.max_listeners = static_cast<std::size_t>(listeners);
@@ -140,6 +166,7 @@ int serveMain(int argc, char** argv) {
   config.web_root = args->getOr("--web", config.web_root);
   if (config.web_root.empty()) config.web_root = server::findWebRoot(argv[0]);
   if (const char* t = std::getenv("PARLEY_ADMIN_TOKEN")) config.admin_token = t;
+  if (const char* k = std::getenv("PARLEY_SPEAKER_KEY"); k && *k) config.speaker_key = k;
   if (auto table = storage::sessionsTableFromEnvironment(); table.ok()) {
     config.sessions_table = *table;
   } else {
@@ -220,6 +247,9 @@ int serveMain(int argc, char** argv) {
   reg.history = config.history;
   reg.synthesize = config.synthesize;
   reg.languages = languages;
+  reg.max_sessions = config.max_sessions;
+  reg.unused_session_s = config.unused_session_s;
+  reg.speaker_idle_s = config.speaker_idle_s;
   pipeline::Services& svc = **services;
   server::SessionRegistry registry(
       reg, **store, **flag_source, monitor,

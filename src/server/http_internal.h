@@ -3,6 +3,7 @@
 #pragma once
 
 #include <boost/beast/http.hpp>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <string>
@@ -15,12 +16,21 @@ using HttpResponse = boost::beast::http::response<boost::beast::http::string_bod
 
 // Percent-decoding ('+' is a space in queries). nullopt on a malformed escape.
 std::optional<std::string> urlDecode(std::string_view s);
-// Splits "/a/b?x=1&y=2" into path and decoded query parameters.
+// Splits "/a/b?x=1&y=2" into path and decoded query parameters (each decoded once).
+// `valid` is false when the path holds a malformed percent escape (the server answers 400).
 struct Target {
   std::string path;
   std::map<std::string, std::string> query;
+  bool valid = true;
 };
 Target parseTarget(std::string_view target);
+
+// The file under `root` that the decoded relative path `file` names, or nullopt when it must
+// not be served: empty, absolute, a NUL or backslash, an empty, "." or ".." segment, a file that
+// does not exist or is not a regular file, or one that resolves outside `root` (symlinks
+// followed). Callers answer 404 without saying which.
+std::optional<std::filesystem::path> resolveStaticFile(const std::filesystem::path& root,
+                                                       std::string_view file);
 
 std::string contentTypeFor(std::string_view path);
 // Constant-time comparison (admin and speaker tokens).

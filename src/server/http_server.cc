@@ -7,6 +7,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -15,10 +16,12 @@
 #include <sstream>
 #include <thread>
 
+#include "core/hash.h"
 #include "core/log.h"
 #include "flags/report.h"
 #include "flags/rollout.h"
 #include "server/auto_rollback.h"
+#include "server/client_limits.h"
 #include "server/http_internal.h"
 #include "server/session_ids.h"
 #include "storage/subtitles.h"
@@ -58,7 +61,9 @@ struct HttpServer::Impl {
         deps(std::move(d)),
         blocking(static_cast<std::size_t>(config.blocking_threads)),
         acceptor(ioc),
-        tick_timer(ioc) {}
+        tick_timer(ioc),
+        trusted(NetworkList::parse(config.trusted_networks).valueOr(NetworkList{})),
+        create_limiter(config.session_creates_per_minute, config.session_create_burst) {}
 
   ServerConfig config;
   ServerDeps deps;
@@ -72,6 +77,9 @@ struct HttpServer::Impl {
   std::atomic<bool> stopped{false};
   std::atomic<int> open_connections{0};
   int bound_port = 0;
+  NetworkList trusted;  // may create sessions without the speaker key (when none is set)
+  std::mutex create_mu;
+  RateLimiter create_limiter;  // session creation per client address (guarded by create_mu)
 
   void accept();
   void scheduleTick();
@@ -83,6 +91,10 @@ struct HttpServer::Impl {
   std::string baseUrl(const HttpRequest& req, bool websocket_scheme) const;
   // nullopt: authorized; otherwise the 401/403 response.
   std::optional<HttpResponse> requireAdmin(const HttpRequest& req) const;
+  bool isAdmin(const HttpRequest& req) const;
+  // POST /api/sessions: the rate limit, then who may create (speaker key, trusted networks).
+  std::optional<HttpResponse> mayCreateSession(const HttpRequest& req, const std::string& remote);
+  std::optional<HttpResponse> createSession(const HttpRequest& req, const std::string& remote);
 };
 
 // --- WebSocket connections -----------------------------------------------------------------
@@ -191,15 +203,18 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
     connection_id_ = r.connection_id;
     attached_ = true;
     if (role_ == Role::kSpeaker) {
-      Json hello = {{"type", "ready"}, {"session_id", session_id_}};
-      send({std::make_shared<const std::string>(hello.dump()), false, false});
+      // The recognizer is loaded now that a speaker is here (not when the session was created);
+      // "ready" says it runs. Audio sent before is buffered and fed in order.
       net::post(srv_.blocking, [self] {
         auto st = self->srv_.deps.registry->ensurePipeline(self->session_id_);
         if (!st.ok()) {
           Json err = {{"type", "error"}, {"message", st.error().message}};
           self->send({std::make_shared<const std::string>(err.dump()), false, false});
           self->close(1011, "pipeline unavailable");
+          return;
         }
+        Json hello = {{"type", "ready"}, {"session_id", self->session_id_}};
+        self->send({std::make_shared<const std::string>(hello.dump()), false, false});
       });
     }
     scheduleHeartbeat();
@@ -480,9 +495,11 @@ void HttpServer::Impl::handleHttp(const std::shared_ptr<HttpSession>& session, H
   try {
     res = route(session, req, remote);
   } catch (const std::exception& e) {
+    // The exception's text stays in the log: it may name internals the client has no use for.
     core::log::error("http_handler_failed", "", e.what());
     deps.monitor->error("transport");
-    res = errorResponse(req, http::status::internal_server_error, "internal", e.what());
+    res = errorResponse(req, http::status::internal_server_error, "internal",
+                        "internal error (logged as http_handler_failed)");
   }
   if (res) session->write(std::move(*res));
 }
@@ -515,21 +532,6 @@ std::optional<HttpResponse> HttpServer::Impl::requireAdmin(const HttpRequest& re
     return res;
   }
   return std::nullopt;
-}
-
-std::optional<HttpResponse> HttpServer::Impl::staticFile(const HttpRequest& req,
-                                                         const std::string& file) {
-  bool safe = !file.empty() && file.find("..") == std::string::npos &&
-              std::all_of(file.begin(), file.end(), [](char c) {
-                return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' ||
-                       c == '_' || c == '/';
-              });
-  if (!safe) return errorResponse(req, http::status::not_found, "not_found", "no such file");
-  std::ifstream in(std::filesystem::path(config.web_root) / file, std::ios::binary);
-  if (!in) return errorResponse(req, http::status::not_found, "not_found", "no such file");
-  std::ostringstream body;
-  body << in.rdbuf();
-  return makeResponse(req, http::status::ok, body.str(), contentTypeFor(file));
 }
 
 namespace {
@@ -576,10 +578,123 @@ const char* errorName(const core::Error& e) {
 
 }  // namespace
 
+bool HttpServer::Impl::isAdmin(const HttpRequest& req) const {
+  return !config.admin_token.empty() && secureEquals(bearerToken(req), config.admin_token);
+}
+
+std::optional<HttpResponse> HttpServer::Impl::mayCreateSession(const HttpRequest& req,
+                                                               const std::string& remote) {
+  double retry = 0;
+  bool allowed;
+  {
+    std::lock_guard lock(create_mu);
+    allowed = create_limiter.allow(remote, steadySeconds(), &retry);
+  }
+  if (!allowed) {
+    auto res = errorResponse(req, http::status::too_many_requests, "rate_limited",
+                             "too many session creations from this address; retry later");
+    res.set(http::field::retry_after, std::to_string(static_cast<long long>(std::ceil(retry))));
+    return res;
+  }
+  if (isAdmin(req)) return std::nullopt;
+  if (!config.speaker_key.empty()) {
+    if (secureEquals(bearerToken(req), config.speaker_key)) return std::nullopt;
+    auto res = errorResponse(req, http::status::unauthorized, "speaker_key_required",
+                             "creating a session needs the speaker key: Authorization: Bearer "
+                             "<key> (the server's PARLEY_SPEAKER_KEY or [server] speaker_key)");
+    res.set(http::field::www_authenticate, "Bearer");
+    return res;
+  }
+  if (trusted.contains(remote)) return std::nullopt;
+  auto res = errorResponse(
+      req, http::status::unauthorized, "speaker_key_required",
+      "this server creates sessions only for clients on its trusted networks (this machine by "
+      "default); to create sessions from other machines, start it with PARLEY_SPEAKER_KEY (or "
+      "[server] speaker_key) set and send Authorization: Bearer <key>");
+  res.set(http::field::www_authenticate, "Bearer");
+  return res;
+}
+
+std::optional<HttpResponse> HttpServer::Impl::createSession(const HttpRequest& req,
+                                                            const std::string& remote) {
+  if (auto denied = mayCreateSession(req, remote)) return denied;
+  Json body = Json::object();
+  if (!req.body().empty()) body = Json::parse(req.body(), nullptr, false);
+  if (!body.is_object()) {
+    return errorResponse(req, http::status::bad_request, "invalid_json",
+                         "the request body must be a JSON object");
+  }
+  auto invalid = [&](const std::string& message) {
+    return errorResponse(req, http::status::bad_request, "invalid_input", message);
+  };
+  SessionRequest request;
+  for (auto& [key, value] : body.items()) {
+    if (key == "source_language") {
+      if (!value.is_string()) return invalid("source_language must be a string");
+      request.source_language = value.get<std::string>();
+    } else if (key == "targets") {
+      bool ok = value.is_array() && std::all_of(value.begin(), value.end(),
+                                                [](const Json& x) { return x.is_string(); });
+      if (!ok) return invalid("targets must be an array of language codes");
+      request.targets = value.get<std::vector<std::string>>();
+    } else if (key == "public_transcript") {
+      if (!value.is_boolean()) return invalid("public_transcript must be true or false");
+      request.public_transcript = value.get<bool>();
+    } else {
+      return invalid("unknown key \"" + key +
+                     "\" (known: source_language, targets, public_transcript)");
+    }
+  }
+  if (deps.registry->atSessionLimit()) {
+    auto res = errorResponse(req, http::status::too_many_requests, "too_many_sessions",
+                             "the server holds its maximum of active sessions (max_sessions); "
+                             "end one or retry later");
+    res.set(http::field::retry_after, "60");
+    return res;
+  }
+  auto created = deps.registry->create(request);
+  if (!created.ok()) {
+    const auto& e = created.error();
+    if (e.code == core::ErrorCode::kUnavailable && deps.registry->atSessionLimit()) {
+      return errorResponse(req, http::status::too_many_requests, "too_many_sessions", e.message);
+    }
+    return errorResponse(req, statusFor(e), errorName(e), e.message);
+  }
+  // The recognizer is loaded when the speaker connects, not here: a session nobody speaks in
+  // costs a row and a little memory, never a pipeline.
+  std::string ws = baseUrl(req, true), base = baseUrl(req, false);
+  Json j = {{"session_id", created->id},
+            {"speaker_token", created->token},
+            {"speak_url", ws + "/ws/speak?session=" + created->id + "&token=" + created->token},
+            {"listen_url", base + "/listen/" + created->id},
+            {"listen_ws_url", ws + "/ws/listen?session=" + created->id + "&lang="},
+            {"source_language", request.source_language},
+            {"targets", request.targets},
+            {"public_transcript", request.public_transcript}};
+  auto info = deps.registry->describeJson(created->id);
+  if (info.ok()) j["decision"] = Json::parse(*info)["decision"];
+  return jsonResponse(req, http::status::created, j.dump());
+}
+
+std::optional<HttpResponse> HttpServer::Impl::staticFile(const HttpRequest& req,
+                                                         const std::string& file) {
+  auto path = resolveStaticFile(config.web_root, file);
+  if (!path) return errorResponse(req, http::status::not_found, "not_found", "no such file");
+  std::ifstream in(*path, std::ios::binary);
+  if (!in) return errorResponse(req, http::status::not_found, "not_found", "no such file");
+  std::ostringstream body;
+  body << in.rdbuf();
+  return makeResponse(req, http::status::ok, body.str(), contentTypeFor(file));
+}
+
 std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSession>& session,
                                                     const HttpRequest& req,
                                                     const std::string& remote) {
   Target t = parseTarget(std::string_view(req.target().data(), req.target().size()));
+  if (!t.valid) {
+    return errorResponse(req, http::status::bad_request, "invalid_input",
+                         "malformed percent escape in the request path");
+  }
   auto parts = splitPath(t.path);
   auto method = req.method();
   bool get = method == http::verb::get || method == http::verb::head;
@@ -615,7 +730,7 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
   if (parts.size() == 2 && parts[0] == "listen") {
     return get ? staticFile(req, "listen.html") : methodNotAllowed();
   }
-  if (parts[0] == "static" && parts.size() >= 2) {
+  if (t.path.rfind("/static/", 0) == 0) {
     std::string file = t.path.substr(std::strlen("/static/"));
     return get ? staticFile(req, file) : methodNotAllowed();
   }
@@ -660,46 +775,7 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
   // Sessions.
   if (parts.size() >= 2 && parts[0] == "api" && parts[1] == "sessions") {
     if (parts.size() == 2) {
-      if (method == http::verb::post) {
-        Json body;
-        if (auto bad = parseBody(&body)) return bad;
-        std::string source = "en";
-        std::vector<std::string> targets = {"es"};
-        if (body.contains("source_language")) {
-          if (!body["source_language"].is_string()) {
-            return errorResponse(req, http::status::bad_request, "invalid_input",
-                                 "source_language must be a string");
-          }
-          source = body["source_language"].get<std::string>();
-        }
-        if (body.contains("targets")) {
-          const Json& tj = body["targets"];
-          bool ok = tj.is_array() &&
-                    std::all_of(tj.begin(), tj.end(), [](const Json& x) { return x.is_string(); });
-          if (!ok) {
-            return errorResponse(req, http::status::bad_request, "invalid_input",
-                                 "targets must be an array of language codes");
-          }
-          targets = tj.get<std::vector<std::string>>();
-        }
-        auto created = deps.registry->create(source, targets);
-        if (!created.ok()) return fromError(created.error());
-        // Load the recognizer now (about a second), not when the speaker's first audio arrives:
-        // audio buffered during the load would reach the recognizer late, as a burst.
-        net::post(blocking, [this, id = created->id] { (void)deps.registry->ensurePipeline(id); });
-        std::string ws = baseUrl(req, true), base = baseUrl(req, false);
-        Json j = {
-            {"session_id", created->id},
-            {"speaker_token", created->token},
-            {"speak_url", ws + "/ws/speak?session=" + created->id + "&token=" + created->token},
-            {"listen_url", base + "/listen/" + created->id},
-            {"listen_ws_url", ws + "/ws/listen?session=" + created->id + "&lang="},
-            {"source_language", source},
-            {"targets", targets}};
-        auto info = deps.registry->describeJson(created->id);
-        if (info.ok()) j["decision"] = Json::parse(*info)["decision"];
-        return jsonResponse(req, http::status::created, j.dump());
-      }
+      if (method == http::verb::post) return createSession(req, remote);
       if (get) {
         if (auto denied = requireAdmin(req)) return denied;
         return jsonResponse(req, http::status::ok, deps.registry->listJson());
@@ -724,9 +800,10 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
           }
           return errorResponse(req, http::status::not_found, "not_found", "unknown session");
         }
-        if (!deps.registry->checkToken(id, token)) {
+        if (!deps.registry->checkToken(id, token) && !isAdmin(req)) {
           return errorResponse(req, http::status::unauthorized, "unauthorized",
-                               "the speaker token is required: Authorization: Bearer <token>");
+                               "the speaker token (or the admin token) is required: "
+                               "Authorization: Bearer <token>");
         }
         HttpRequest copy = req;
         net::post(blocking, [this, session, copy, id] {
@@ -751,6 +828,19 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
         return errorResponse(req, http::status::not_found, "not_found", "unknown session");
       }
       const auto& r = **rec;
+      if (!r.public_transcript && !isAdmin(req)) {
+        std::string token = bearerToken(req);
+        if (token.empty()) token = query("token");
+        // Digests are compared: the timing says nothing about the token.
+        if (token.empty() || core::sha256Hex(token) != r.token_hash) {
+          auto res = errorResponse(req, http::status::unauthorized, "unauthorized",
+                                   "the transcript needs the speaker token (Authorization: "
+                                   "Bearer <token> or ?token=) or the admin token, unless the "
+                                   "session was created with \"public_transcript\": true");
+          res.set(http::field::www_authenticate, "Bearer");
+          return res;
+        }
+      }
       std::string format = query("format", "json");
       if (format == "srt" || format == "vtt") {
         std::string lang = query("lang", r.targets.empty() ? r.source_language : r.targets[0]);
@@ -923,8 +1013,8 @@ void HttpServer::Impl::scheduleTick() {
   tick_timer.expires_after(std::chrono::seconds(1));
   tick_timer.async_wait([this](beast::error_code ec) {
     if (ec || stopping) return;
-    for (auto& id : deps.registry->tick()) {
-      net::post(blocking, [this, id] { (void)deps.registry->end(id, "time_limit"); });
+    for (auto& due : deps.registry->tick()) {
+      net::post(blocking, [this, due] { (void)deps.registry->end(due.id, due.reason); });
     }
     scheduleTick();
   });

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "server/http_internal.h"
@@ -35,7 +36,9 @@ std::optional<std::string> urlDecode(std::string_view s) {
 Target parseTarget(std::string_view target) {
   Target t;
   auto q = target.find('?');
-  t.path = urlDecode(target.substr(0, q)).value_or("");
+  auto path = urlDecode(target.substr(0, q));
+  t.valid = path.has_value();
+  t.path = path.value_or("");
   if (q == std::string_view::npos) return t;
   std::string_view rest = target.substr(q + 1);
   while (!rest.empty()) {
@@ -50,6 +53,33 @@ Target parseTarget(std::string_view target) {
     rest = rest.substr(amp + 1);
   }
   return t;
+}
+
+std::optional<std::filesystem::path> resolveStaticFile(const std::filesystem::path& root,
+                                                       std::string_view file) {
+  namespace fs = std::filesystem;
+  if (file.empty() || file.front() == '/') return std::nullopt;
+  if (file.find('\0') != std::string_view::npos || file.find('\\') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::size_t pos = 0;
+  while (pos <= file.size()) {
+    auto slash = file.find('/', pos);
+    if (slash == std::string_view::npos) slash = file.size();
+    std::string_view segment = file.substr(pos, slash - pos);
+    if (segment.empty() || segment == "." || segment == "..") return std::nullopt;
+    pos = slash + 1;
+  }
+  std::error_code ec;
+  fs::path base = fs::canonical(root, ec);
+  if (ec) return std::nullopt;
+  fs::path resolved = fs::canonical(base / fs::path(file), ec);  // follows every symlink
+  if (ec || !fs::is_regular_file(resolved, ec)) return std::nullopt;
+  // Inside the root: the root's components are a prefix of the file's.
+  auto [root_end, file_it] =
+      std::mismatch(base.begin(), base.end(), resolved.begin(), resolved.end());
+  if (root_end != base.end() || file_it == resolved.end()) return std::nullopt;
+  return resolved;
 }
 
 std::string contentTypeFor(std::string_view path) {

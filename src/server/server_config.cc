@@ -6,9 +6,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "ingest/replay.h"
+#include "server/client_limits.h"
 
 namespace parley::server {
 namespace {
@@ -154,6 +156,28 @@ class KeyReader {
   std::vector<std::string>& problems_;
 };
 
+// An array of strings; anything else is reported and leaves *out unchanged.
+void readStrings(const toml::node& node, const std::string& name, std::vector<std::string>* out,
+                 std::vector<std::string>& problems) {
+  const toml::array* a = node.as_array();
+  bool all_strings = a != nullptr;
+  std::vector<std::string> values;
+  if (a) {
+    for (auto&& el : *a) {
+      if (auto s = el.value_exact<std::string>()) {
+        values.push_back(*s);
+      } else {
+        all_strings = false;
+      }
+    }
+  }
+  if (all_strings) {
+    *out = std::move(values);
+  } else {
+    problems.push_back(name + " must be an array of strings (got " + shown(node) + ")");
+  }
+}
+
 void applyServerTable(ServerConfig& config, const toml::table& table,
                       std::vector<std::string>& problems) {
   for (auto&& [k, node] : table) {
@@ -173,6 +197,20 @@ void applyServerTable(ServerConfig& config, const toml::table& table,
       r.text(&config.public_url);
     } else if (key == "apertium_modes") {
       r.text(&config.apertium_modes);
+    } else if (key == "speaker_key") {
+      r.text(&config.speaker_key);
+    } else if (key == "trusted_networks") {
+      readStrings(node, "server.trusted_networks", &config.trusted_networks, problems);
+    } else if (key == "max_sessions") {
+      r.integer(&config.max_sessions);
+    } else if (key == "session_creates_per_minute") {
+      r.number(&config.session_creates_per_minute);
+    } else if (key == "session_create_burst") {
+      r.number(&config.session_create_burst);
+    } else if (key == "unused_session_seconds") {
+      r.number(&config.unused_session_s);
+    } else if (key == "speaker_idle_seconds") {
+      r.number(&config.speaker_idle_s);
     } else if (key == "threads") {
       r.integer(&config.threads);
     } else if (key == "max_listeners") {
@@ -194,24 +232,7 @@ void applyServerTable(ServerConfig& config, const toml::table& table,
     } else if (key == "synthesize") {
       r.boolean(&config.synthesize);
     } else if (key == "languages") {
-      const toml::array* a = node.as_array();
-      bool all_strings = a != nullptr;
-      std::vector<std::string> languages;
-      if (a) {
-        for (auto&& el : *a) {
-          if (auto s = el.value_exact<std::string>()) {
-            languages.push_back(*s);
-          } else {
-            all_strings = false;
-          }
-        }
-      }
-      if (all_strings) {
-        config.languages = std::move(languages);
-      } else {
-        problems.push_back("server.languages must be an array of strings (got " + shown(node) +
-                           ")");
-      }
+      readStrings(node, "server.languages", &config.languages, problems);
     } else {
       problems.push_back("unknown key server." + key);
     }
@@ -263,6 +284,11 @@ void applyRollbackTable(ServerConfig& config, const toml::table& table,
 
 }  // namespace
 
+std::size_t defaultMaxSessions() {
+  unsigned cores = std::thread::hardware_concurrency();
+  return 4 * static_cast<std::size_t>(cores == 0 ? 1 : cores);
+}
+
 std::vector<std::string> ServerConfig::validate() const {
   std::vector<std::string> p;
   auto range = [&](const char* name, double v, double lo, double hi, const char* unit) {
@@ -283,6 +309,14 @@ std::vector<std::string> ServerConfig::validate() const {
   range("listener_queue", static_cast<double>(listener_queue), 8, 100000, "messages");
   range("history", history, 0, 1000, "captions");
   range("drain_timeout_seconds", drain_timeout_s, 0, 600, "seconds");
+  range("max_sessions", static_cast<double>(max_sessions), 1, 100000, "sessions");
+  range("session_creates_per_minute", session_creates_per_minute, 0.1, 100000, "per minute");
+  range("session_create_burst", session_create_burst, 1, 100000, "sessions");
+  range("unused_session_seconds", unused_session_s, 1, 7 * 86400, "seconds");
+  range("speaker_idle_seconds", speaker_idle_s, 1, 7 * 86400, "seconds");
+  if (auto nets = NetworkList::parse(trusted_networks); !nets.ok()) {
+    p.push_back("trusted_networks: " + nets.error().message);
+  }
   if (host.empty()) p.push_back("host must not be empty");
   if (languages.empty()) p.push_back("languages must list at least one target language");
   if (!apertium_modes.empty()) {

@@ -14,6 +14,10 @@
 
 namespace parley::server {
 
+// Active sessions one node holds by default: 4 per core (each live session costs a recognizer,
+// about 0.1-0.3 of a core and ~100 MB).
+std::size_t defaultMaxSessions();
+
 struct ServerConfig {
   std::string host = "0.0.0.0";  // all interfaces, so phones on the LAN can reach listeners
   int port = 8080;               // 0: any free port (tests)
@@ -22,6 +26,15 @@ struct ServerConfig {
   std::string web_root;          // web/ pages; empty: search (see findWebRoot)
   std::string public_url;        // base of speak_url/listen_url; empty: from the Host header
   std::string admin_token;       // $PARLEY_ADMIN_TOKEN; empty: admin API disabled (403)
+  // Creating sessions (docs/security.md): with a speaker key, POST /api/sessions needs it (or the
+  // admin token) as a bearer token; without one, only clients in trusted_networks may create.
+  std::string speaker_key;  // $PARLEY_SPEAKER_KEY or [server] speaker_key
+  std::vector<std::string> trusted_networks = {"127.0.0.0/8", "::1/128"};
+  std::size_t max_sessions = defaultMaxSessions();  // active sessions; more: 429
+  double session_creates_per_minute = 10;           // per client address; more: 429
+  double session_create_burst = 10;
+  double unused_session_s = 600;                // a session no speaker connected to ends after this
+  double speaker_idle_s = 1800;                 // a session whose speaker left ends after this
   std::string sessions_table = "Sessions";      // $SESSIONS_TABLE_NAME
   int threads = 2;                              // network threads
   int blocking_threads = 4;                     // pipeline start/drain threads

@@ -1,9 +1,11 @@
 #include "server/session_ids.h"
 
+#include <sys/random.h>
+
 #include <array>
-#include <memory>
-#include <mutex>
-#include <random>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 
 namespace parley::server {
 namespace {
@@ -30,17 +32,22 @@ constexpr std::array<const char*, 64> kNouns = {
 }  // namespace
 
 RandomSource systemRandomSource() {
-  struct State {
-    std::mutex mu;
-    std::mt19937_64 gen;
-  };
-  auto state = std::make_shared<State>();
-  std::random_device rd;
-  std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
-  state->gen.seed(seq);
-  return [state]() {
-    std::lock_guard lock(state->mu);
-    return state->gen();
+  return [] {
+    std::uint64_t value = 0;
+    auto* out = reinterpret_cast<unsigned char*>(&value);
+    std::size_t got = 0;
+    while (got < sizeof value) {
+      // The kernel's CSPRNG; blocks only before the pool is first initialised at boot.
+      ssize_t n = getrandom(out + got, sizeof value - got, 0);
+      if (n > 0) {
+        got += static_cast<std::size_t>(n);
+      } else if (n < 0 && errno != EINTR) {
+        // No entropy source at all: refuse to make guessable secrets.
+        std::perror("parley: getrandom");
+        std::abort();
+      }
+    }
+    return value;
   };
 }
 

@@ -1,7 +1,7 @@
 // Session IDs and speaker tokens. IDs read well aloud and on a projector: adjective-noun-NNN
-// (e.g. golden-eagle-427, about 3.7 million combinations); tokens are 128 random bits in hex.
-// The random source is injected (the server passes a seeded generator, tests a fixed sequence),
-// so nothing here reads the clock or the system's entropy itself.
+// (e.g. golden-eagle-427, about 3.7 million combinations: an ID is a listen link, not a secret);
+// tokens are 128 random bits in hex. The random source is injected: the server passes the
+// operating system's CSPRNG (getrandom), tests a fixed sequence.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +13,8 @@ namespace parley::server {
 
 using RandomSource = std::function<std::uint64_t()>;
 
-// A RandomSource seeded from std::random_device (thread-safe).
+// The kernel's CSPRNG (getrandom(2)), thread-safe; every token, ID and key of the server comes
+// from it. Never a seeded PRNG: the outputs of one would predict the next token.
 RandomSource systemRandomSource();
 
 // "adjective-noun-NNN", NNN in 100..999.

@@ -90,6 +90,7 @@ struct Session {
   std::string source_language;
   std::vector<std::string> targets;
   double created_at = 0;  // Unix seconds
+  bool public_transcript = false;
   flags::Decision decision;
   std::string decision_json;
   obs::Decision side = obs::Decision::kFinalOnly;
@@ -120,6 +121,9 @@ struct Session {
   engine::EngineStats last_stats;
   long long complaints = 0;
   long long dropped_audio_chunks = 0;
+  // Idle limits, on the registry clock: since creation or restore, and since the speaker left.
+  double idle_since = 0;
+  bool had_speaker = false;
 
   bool allowsLang(std::string_view lang) const {
     return lang == source_language || contains(targets, lang);
@@ -128,13 +132,15 @@ struct Session {
 
 SessionRegistry::SessionRegistry(RegistryOptions options, storage::Store& store,
                                  flags::FlagSource& flags, obs::Monitor& monitor,
-                                 PipelineStarter starter, RandomSource random)
+                                 PipelineStarter starter, RandomSource random,
+                                 const core::Clock* clock)
     : options_(std::move(options)),
       store_(store),
       flags_(flags),
       monitor_(monitor),
       starter_(std::move(starter)),
-      random_(std::move(random)) {}
+      random_(std::move(random)),
+      clock_(clock ? *clock : system_clock_) {}
 
 SessionRegistry::~SessionRegistry() = default;
 
@@ -151,6 +157,8 @@ std::size_t SessionRegistry::activeCount() const {
   return sessions_.size();
 }
 
+bool SessionRegistry::atSessionLimit() const { return activeCount() >= options_.max_sessions; }
+
 std::shared_ptr<Session> SessionRegistry::load(const storage::SessionRecord& r) {
   auto s = std::make_shared<Session>();
   s->id = r.id;
@@ -158,6 +166,8 @@ std::shared_ptr<Session> SessionRegistry::load(const storage::SessionRecord& r) 
   s->source_language = r.source_language;
   s->targets = r.targets;
   s->created_at = r.created_at;
+  s->public_transcript = r.public_transcript;
+  s->idle_since = clock_.now();
   s->decision_json = r.decision_json;
   s->decision = decisionFromJson(r.id, r.decision_json);
   s->side = s->decision.enabled ? obs::Decision::kPartial : obs::Decision::kFinalOnly;
@@ -185,6 +195,7 @@ core::Status SessionRegistry::restore() {
     if (!offset.ok()) return offset.error();
     s->audio_offset = *offset;
     s->audio_received = *offset;
+    s->had_speaker = *offset > 0;  // its idle limit is the speaker's, counted from the restart
     for (auto& [lang, state] : s->langs) {
       auto rows = store_.tail(r.id, lang, options_.history);
       if (!rows.ok()) return rows.error();
@@ -211,11 +222,12 @@ core::Status SessionRegistry::restore() {
   return core::okStatus();
 }
 
-core::Result<CreatedSession> SessionRegistry::create(std::string_view source_language,
-                                                     const std::vector<std::string>& targets) {
+core::Result<CreatedSession> SessionRegistry::create(const SessionRequest& request) {
+  const std::string& source_language = request.source_language;
+  const auto& targets = request.targets;
   if (source_language != options_.source_language) {
     return core::Error::invalid("source_language must be \"" + options_.source_language +
-                                "\" (got \"" + std::string(source_language) + "\")");
+                                "\" (got \"" + source_language + "\")");
   }
   if (targets.empty()) return core::Error::invalid("targets must list at least one language");
   std::vector<std::string> unique;
@@ -226,11 +238,15 @@ core::Result<CreatedSession> SessionRegistry::create(std::string_view source_lan
       return core::Error::invalid("targets: language \"" + t +
                                   "\" is not available (available: " + known + ")");
     }
-    if (!contains(unique, t)) unique.push_back(t);
+    if (contains(unique, t)) {
+      return core::Error::invalid("targets: language \"" + t + "\" is listed twice");
+    }
+    unique.push_back(t);
   }
   storage::SessionRecord r;
-  r.source_language = std::string(source_language);
+  r.source_language = source_language;
   r.targets = unique;
+  r.public_transcript = request.public_transcript;
   r.created_at = core::wallTimeSeconds();
   CreatedSession created;
   created.token = makeToken(random_);
@@ -252,6 +268,11 @@ core::Result<CreatedSession> SessionRegistry::create(std::string_view source_lan
     s->tracker.emplace(d);
     {
       std::lock_guard lock(mu_);
+      if (sessions_.size() >= options_.max_sessions) {
+        (void)store_.endSession(r.id, "session_limit", core::wallTimeSeconds());
+        return core::Error::unavailable("session limit reached (" +
+                                        std::to_string(options_.max_sessions) + " active)");
+      }
       sessions_[r.id] = s;
     }
     monitor_.sessionStarted(s->side, r.id);
@@ -265,6 +286,7 @@ core::Result<CreatedSession> SessionRegistry::create(std::string_view source_lan
 
 bool SessionRegistry::checkToken(std::string_view id, std::string_view token) const {
   auto s = find(id);
+  // Digests are compared, so the comparison's timing says nothing about the token itself.
   return s && !token.empty() && core::sha256Hex(token) == s->token_hash;
 }
 
@@ -287,6 +309,7 @@ AttachResult SessionRegistry::attachSpeaker(std::string_view id, std::string_vie
   s->speaker = std::move(sink);
   s->speaker_id = cid;
   s->paused = false;
+  s->had_speaker = true;
   return {0, "", cid};
 }
 
@@ -419,6 +442,7 @@ void SessionRegistry::speakerGone(std::string_view id, std::uint64_t connection_
     if (s->speaker_id != connection_id) return;
     s->speaker.reset();
     s->speaker_id = 0;
+    s->idle_since = clock_.now();
     if (s->ending) return;  // end() drains the pipeline
     p = s->pipeline;
     s->pending_audio.clear();
@@ -661,22 +685,30 @@ void SessionRegistry::applyFlags() {
   }
 }
 
-std::vector<std::string> SessionRegistry::tick() {
+std::vector<ExpiredSession> SessionRegistry::tick() {
   std::vector<std::shared_ptr<Session>> all;
   {
     std::lock_guard lock(mu_);
     for (auto& [id, s] : sessions_) all.push_back(s);
   }
-  std::vector<std::string> expired;
+  std::vector<ExpiredSession> expired;
   double now = core::wallTimeSeconds();
+  double mono = clock_.now();
   for (auto& s : all) {
     std::shared_ptr<pipeline::SessionPipeline> p;
     {
       std::lock_guard lock(s->mu);
       if (s->ending) continue;
       p = s->pipeline;
+      bool idle = !s->speaker && !p && !s->starting;
+      if (now - s->created_at > options_.max_session_s) {
+        expired.push_back({s->id, "time_limit"});
+      } else if (idle && !s->had_speaker && mono - s->idle_since > options_.unused_session_s) {
+        expired.push_back({s->id, "unused"});
+      } else if (idle && s->had_speaker && mono - s->idle_since > options_.speaker_idle_s) {
+        expired.push_back({s->id, "speaker_idle"});
+      }
     }
-    if (now - s->created_at > options_.max_session_s) expired.push_back(s->id);
     if (!p) continue;
     auto stats = p->stats();
     std::lock_guard lock(s->mu);

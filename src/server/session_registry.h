@@ -4,8 +4,10 @@
 // listener messages (per-language seq without gaps, appended durably to the transcript log before
 // anything is sent, the last `history` captions replayed to late joiners), enforces the limits
 // (listeners per session, session duration), applies flag changes to running sessions
-// (SessionFlagTracker -> pipeline setMode(kFinalOnly)), and restores active sessions after a
-// restart. The transport (http_server) calls it and gives it a MessageSink per connection.
+// (SessionFlagTracker -> pipeline setMode(kFinalOnly)), ends sessions that are unused or whose
+// speaker left long ago, and restores active sessions after a restart. A session's recognizer is
+// loaded when its speaker connects and released (after draining) when the speaker leaves. The
+// transport (http_server) calls it and gives it a MessageSink per connection.
 //
 // Threading: every method is thread-safe. Methods marked "blocking" wait for a pipeline to
 // start or drain (up to seconds) and must not run on a network thread. Pipeline callbacks run
@@ -42,6 +44,23 @@ struct RegistryOptions {
   std::string source_language = "en";
   std::vector<std::string> languages = {"es"};  // target languages a session may ask for
   double max_buffered_audio_s = 60;             // audio kept while a session's pipeline starts
+  std::size_t max_sessions = 8;                 // active sessions; create() refuses beyond
+  double unused_session_s = 600;  // a session no speaker ever connected to ends after this
+  double speaker_idle_s = 1800;   // a session whose speaker left ends after this
+};
+
+// What create() is asked for (POST /api/sessions).
+struct SessionRequest {
+  std::string source_language = "en";
+  std::vector<std::string> targets = {"es"};
+  bool public_transcript = false;  // the transcript may be read without a token
+};
+
+// A session the periodic tick found due to end, and why: "time_limit" (max_session_s),
+// "unused" (no speaker within unused_session_s), "speaker_idle" (speaker gone speaker_idle_s).
+struct ExpiredSession {
+  std::string id;
+  std::string reason;
 };
 
 using PipelineStarter = std::function<core::Result<std::unique_ptr<pipeline::SessionPipeline>>(
@@ -64,8 +83,10 @@ struct Session;
 
 class SessionRegistry {
  public:
+  // `clock` (monotonic) times the pipelines and the idle limits; nullptr: a SystemClock.
   SessionRegistry(RegistryOptions options, storage::Store& store, flags::FlagSource& flags,
-                  obs::Monitor& monitor, PipelineStarter starter, RandomSource random);
+                  obs::Monitor& monitor, PipelineStarter starter, RandomSource random,
+                  const core::Clock* clock = nullptr);
   ~SessionRegistry();
   SessionRegistry(const SessionRegistry&) = delete;
   SessionRegistry& operator=(const SessionRegistry&) = delete;
@@ -73,9 +94,14 @@ class SessionRegistry {
   // Loads the active sessions of the store (after a restart); ends those past max_session_s.
   core::Status restore();
 
-  // kInvalidInput names the offending field (source_language, targets).
+  // kInvalidInput names the offending field (source_language, targets: unknown or repeated
+  // languages); kUnavailable when max_sessions are active (atSessionLimit()).
+  core::Result<CreatedSession> create(const SessionRequest& request);
   core::Result<CreatedSession> create(std::string_view source_language,
-                                      const std::vector<std::string>& targets);
+                                      const std::vector<std::string>& targets) {
+    return create(SessionRequest{std::string(source_language), targets, false});
+  }
+  bool atSessionLimit() const;
   bool exists(std::string_view id) const;
   bool checkToken(std::string_view id, std::string_view token) const;
 
@@ -107,9 +133,9 @@ class SessionRegistry {
   // Applies the current flag snapshot and kill switch to running sessions.
   void applyFlags();
 
-  // Periodic work (call about once a second): engine counters to the monitor; returns the IDs
-  // of sessions past their time limit (the caller ends them, reason "time_limit").
-  std::vector<std::string> tick();
+  // Periodic work (call about once a second): engine counters to the monitor; returns the
+  // sessions due to end (the caller ends them with the reason given).
+  std::vector<ExpiredSession> tick();
 
   // Graceful shutdown (blocking): drains every pipeline (their last captions are appended and
   // sent), closes every connection with 1001. Sessions stay active in the store.
@@ -136,7 +162,8 @@ class SessionRegistry {
   obs::Monitor& monitor_;
   PipelineStarter starter_;
   RandomSource random_;
-  core::SystemClock clock_;  // the pipelines' session clock
+  core::SystemClock system_clock_;
+  const core::Clock& clock_;  // the pipelines' session clock and the idle limits
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Session>, std::less<>> sessions_;

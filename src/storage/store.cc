@@ -36,7 +36,7 @@ std::vector<std::string> splitTargets(const std::string& text) {
 
 constexpr const char* kSessionColumns =
     "id, token_hash, source_language, targets, state, created_at, ended_at, end_reason, "
-    "decision";
+    "decision, public_transcript";
 
 SessionRecord readSession(sqlite3_stmt* s) {
   SessionRecord r;
@@ -49,6 +49,7 @@ SessionRecord readSession(sqlite3_stmt* s) {
   r.ended_at = sqlite3_column_double(s, 6);
   r.end_reason = columnText(s, 7);
   r.decision_json = columnText(s, 8);
+  r.public_transcript = sqlite3_column_int(s, 9) != 0;
   return r;
 }
 
@@ -139,7 +140,8 @@ core::Status Store::init() {
       " (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL,"
       " source_language TEXT NOT NULL, targets TEXT NOT NULL, state TEXT NOT NULL,"
       " created_at REAL NOT NULL, ended_at REAL NOT NULL DEFAULT 0,"
-      " end_reason TEXT NOT NULL DEFAULT '', decision TEXT NOT NULL DEFAULT '');"
+      " end_reason TEXT NOT NULL DEFAULT '', decision TEXT NOT NULL DEFAULT '',"
+      " public_transcript INTEGER NOT NULL DEFAULT 0);"
       "CREATE TABLE IF NOT EXISTS transcript_log ("
       " session_id TEXT NOT NULL, lang TEXT NOT NULL, seq INTEGER NOT NULL,"
       " source_seq INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,"
@@ -150,13 +152,22 @@ core::Status Store::init() {
   if (db::exec(db_, sql.c_str(), &msg) != SQLITE_OK) {
     return core::Error::unavailable("storage " + options_.path + ": cannot create schema: " + msg);
   }
+  // Databases made before public_transcript existed get the column (private by default).
+  std::string probe = "SELECT public_transcript FROM " + t + " LIMIT 0";
+  if (db::exec(db_, probe.c_str()) != SQLITE_OK) {
+    std::string add =
+        "ALTER TABLE " + t + " ADD COLUMN public_transcript INTEGER NOT NULL DEFAULT 0";
+    if (db::exec(db_, add.c_str(), &msg) != SQLITE_OK) {
+      return core::Error::unavailable("storage " + options_.path + ": cannot add column: " + msg);
+    }
+  }
   return core::okStatus();
 }
 
 core::Status Store::createSession(const SessionRecord& r) {
   std::lock_guard lock(mu_);
   std::string sql = "INSERT INTO " + options_.sessions_table + " (" + kSessionColumns +
-                    ") VALUES (?,?,?,?,?,?,?,?,?)";
+                    ") VALUES (?,?,?,?,?,?,?,?,?,?)";
   Stmt st;
   int rc = st.prepare(db_, sql);
   if (rc != SQLITE_OK) return fail("cannot insert session", rc);
@@ -169,6 +180,7 @@ core::Status Store::createSession(const SessionRecord& r) {
   sqlite3_bind_double(st.get(), 7, r.ended_at);
   bindText(st.get(), 8, r.end_reason);
   bindText(st.get(), 9, r.decision_json);
+  sqlite3_bind_int(st.get(), 10, r.public_transcript ? 1 : 0);
   rc = sqlite3_step(st.get());
   if ((rc & 0xff) == SQLITE_CONSTRAINT) {
     return core::Error::invalid("session " + r.id + " already exists");

@@ -45,6 +45,8 @@ struct SessionRecord {
   double ended_at = 0;    // 0 while active
   std::string end_reason;
   std::string decision_json;  // the flag decision taken at creation, as JSON text
+  // The transcript may be read without a token (chosen at creation; private by default).
+  bool public_transcript = false;
 };
 
 // One transcript row: a source segment (lang = source language) or a caption (lang = target).

@@ -14,7 +14,6 @@ import subprocess
 import sys
 import tempfile
 
-import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from server_common import (LIBRIVOX, Listener, Server, check, connect_listener, connect_speaker,

@@ -3,6 +3,7 @@ with its own data directory, HTTP calls, WebSocket speaker and listener clients 
 python3-websockets, a third-party implementation), and real-time streaming of WAV files."""
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -205,14 +206,25 @@ async def connect_listener(url, timeout=60):
             return ws
 
 
-async def connect_speaker(url, timeout=60):
-    """Opens a speaker WebSocket and returns it once the server said {"type":"ready"} (the
-    token was accepted and this connection is the session's speaker)."""
+async def connect_speaker(url, timeout=120):
+    """Opens a speaker WebSocket and returns it once the server said {"type":"ready"}: the
+    token was accepted, this connection is the session's speaker and its recognizer is loaded,
+    so audio streamed from now on is not held in a buffer while the recognizer loads."""
     ws = await websockets.connect(url, max_size=None, ping_interval=None)
     while True:
         msg = await asyncio.wait_for(ws.recv(), timeout)
         if isinstance(msg, str) and json.loads(msg).get("type") == "ready":
             return ws
+
+
+@contextlib.asynccontextmanager
+async def speaker_connection(url, timeout=120):
+    """`async with speaker_connection(url) as ws:` connect_speaker, closed on exit."""
+    ws = await connect_speaker(url, timeout)
+    try:
+        yield ws
+    finally:
+        await ws.close()
 
 
 async def wait_until(predicate, what, timeout=60, interval=0.05):

@@ -11,11 +11,10 @@ import os
 import sys
 import time
 
-import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from server_common import (LIBRIVOX, Listener, Server, check, read_wav, silence,  # noqa: E402
-                           stream_realtime)
+                           connect_speaker, speaker_connection, stream_realtime)
 
 
 async def main(parley, source_dir):
@@ -25,7 +24,7 @@ async def main(parley, source_dir):
     sid = created["session_id"]
     listener = Listener(server, sid, "es").start()
     await asyncio.wait_for(listener.connected.wait(), 60)
-    speaker = await websockets.connect(created["speak_url"], max_size=None, ping_interval=None)
+    speaker = await connect_speaker(created["speak_url"])
     first = read_wav(os.path.join(LIBRIVOX, "sense_and_sensibility_01_austen_64kb-0870.wav")) + silence(1.5)
     await stream_realtime(speaker, first)
     # Keep talking until a final has been received, then kill the server mid-stream.
@@ -43,7 +42,8 @@ async def main(parley, source_dir):
     await asyncio.sleep(0.2)
 
     server.start(port=server.port)
-    status, tr = server.http("GET", "/api/sessions/%s/transcript?lang=es" % sid)
+    status, tr = server.http("GET", "/api/sessions/%s/transcript?lang=es" % sid,
+                             headers={"Authorization": "Bearer " + created["speaker_token"]})
     check(status == 200, "transcript readable after the restart")
     stored = {e["seq"]: e for e in tr["languages"].get("es", [])}
     missing = [m["seq"] for m in received if m["seq"] not in stored or stored[m["seq"]]["text"] != m["text"]]
@@ -55,7 +55,7 @@ async def main(parley, source_dir):
     # A listener rejoining gets the last captions; the speaker continues; seq follows on.
     rejoin = Listener(server, sid, "es").start()
     await asyncio.wait_for(rejoin.connected.wait(), 60)
-    async with websockets.connect(created["speak_url"], max_size=None, ping_interval=None) as sp:
+    async with speaker_connection(created["speak_url"]) as sp:
         clip = read_wav(os.path.join(LIBRIVOX, "sense_and_sensibility_01_austen_64kb-0880.wav")) + silence(1.0)
         await stream_realtime(sp, clip)
         await sp.send(json.dumps({"type": "end"}))

@@ -26,7 +26,7 @@ import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from server_common import (LIBRIVOX, Listener, Server, check, percentile, read_wav, silence,  # noqa: E402
-                           stream_realtime)
+                           speaker_connection, stream_realtime)
 
 APERTIUM_MODE = "/usr/share/apertium/modes/eng-spa.mode"
 STAGE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "slow_translator_stage.py")
@@ -49,7 +49,7 @@ def session_audio(order):
 
 
 async def speak(created, pcm, t0):
-    async with websockets.connect(created["speak_url"], max_size=None, ping_interval=None) as ws:
+    async with speaker_connection(created["speak_url"]) as ws:
         async def drain():
             try:
                 async for _ in ws:
@@ -216,7 +216,8 @@ async def main(parley, source_dir):
         captioned = " ".join(m["source_text"] for _, m in es.captions).split()
         check(len(source) >= 20, "%s: %d words forwarded" % (sid, len(source)))
         check(captioned == source, "%s: every forwarded word reached the Spanish captions, once, in order" % sid)
-        status, tr = server.http("GET", "/api/sessions/%s/transcript" % sid)
+        status, tr = server.http("GET", "/api/sessions/%s/transcript" % sid,
+                                 headers={"Authorization": "Bearer " + ADMIN})
         check([e["text"] for e in tr["languages"]["es"]] == [m["text"] for _, m in es.captions],
               "%s: the durable transcript holds every Spanish caption sent" % sid)
 

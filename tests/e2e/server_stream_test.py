@@ -16,7 +16,7 @@ import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from server_common import (LIBRIVOX, Listener, Server, check, percentile, read_wav, silence,  # noqa: E402
-                           stream_realtime)
+                           speaker_connection, stream_realtime)
 
 CLIPS = ["sense_and_sensibility_01_austen_64kb-0870.wav",
          "sense_and_sensibility_01_austen_64kb-0890.wav"]
@@ -40,7 +40,7 @@ async def main(parley, source_dir):
 
     pcm = b"".join(read_wav(os.path.join(LIBRIVOX, c)) + silence(1.0) for c in CLIPS)
     speaker_msgs = []
-    async with websockets.connect(created["speak_url"], max_size=None, ping_interval=None) as ws:
+    async with speaker_connection(created["speak_url"]) as ws:
         async def collect():
             try:
                 async for m in ws:
@@ -83,14 +83,17 @@ async def main(parley, source_dir):
              percentile([m["latency_ms"] for _, m in a.captions], 0.5)))
 
     # The durable transcript holds every caption sent.
-    status, tr = server.http("GET", "/api/sessions/%s/transcript" % sid)
+    owner = {"Authorization": "Bearer " + created["speaker_token"]}  # transcripts are private
+    status, tr = server.http("GET", "/api/sessions/%s/transcript" % sid, headers=owner)
     check(status == 200 and tr["state"] == "ended", "transcript of the ended session")
     es = tr["languages"]["es"]
     check([e["seq"] for e in es] == a.seqs() and [e["text"] for e in es] == [m["text"] for _, m in a.captions],
           "transcript equals what the listeners received")
-    status, srt = server.http("GET", "/api/sessions/%s/transcript?format=srt" % sid, raw=True)
+    status, srt = server.http("GET", "/api/sessions/%s/transcript?format=srt" % sid, raw=True,
+                              headers=owner)
     check(status == 200 and srt.startswith("1\n") and " --> " in srt, "SRT subtitles")
-    status, vtt = server.http("GET", "/api/sessions/%s/transcript?format=vtt&lang=en" % sid, raw=True)
+    status, vtt = server.http("GET", "/api/sessions/%s/transcript?format=vtt&lang=en&token=%s"
+                              % (sid, created["speaker_token"]), raw=True)
     check(status == 200 and vtt.startswith("WEBVTT") and " --> " in vtt, "VTT subtitles of the source")
     status, metrics = server.http("GET", "/metrics", raw=True)
     check(status == 200 and "parley_word_latency_seconds" in metrics, "/metrics exposes word latency")

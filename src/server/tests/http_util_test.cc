@@ -1,4 +1,8 @@
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "audio/audio.h"
 #include "server/http_internal.h"
@@ -29,6 +33,42 @@ TEST(HttpUtil, BearerAndSecureEquals) {
   EXPECT_FALSE(secureEquals("abc", "abd"));
   EXPECT_FALSE(secureEquals("abc", "abcd"));
   EXPECT_FALSE(secureEquals("", "a"));
+}
+
+TEST(HttpUtil, MalformedEscapesMakeAnInvalidTarget) {
+  EXPECT_TRUE(parseTarget("/static/a.js").valid);
+  EXPECT_FALSE(parseTarget("/static/%zz").valid);
+  EXPECT_FALSE(parseTarget("/static/%2").valid);
+}
+
+// Static files come only from the web root: every variant of the attack that read /etc/passwd.
+TEST(HttpUtil, StaticFilesStayInsideTheWebRoot) {
+  namespace fs = std::filesystem;
+  fs::path dir = fs::temp_directory_path() / ("parley_static_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir / "web" / "sub");
+  auto write = [](const fs::path& p) { std::ofstream(p) << "x"; };
+  write(dir / "web" / "a.js");
+  write(dir / "web" / "sub" / "b.css");
+  write(dir / "secret.txt");
+  fs::create_symlink(dir / "secret.txt", dir / "web" / "escape.txt");
+  fs::create_symlink("/etc", dir / "web" / "etc");
+  fs::create_symlink("a.js", dir / "web" / "alias.js");
+  fs::path root = dir / "web";
+
+  EXPECT_EQ(resolveStaticFile(root, "a.js"), fs::canonical(root / "a.js"));
+  EXPECT_EQ(resolveStaticFile(root, "sub/b.css"), fs::canonical(root / "sub" / "b.css"));
+  EXPECT_EQ(resolveStaticFile(root, "alias.js"), fs::canonical(root / "a.js"));  // inside
+  for (const std::string& bad : std::vector<std::string>{
+           "/etc/passwd", "//etc/passwd", "../secret.txt", "sub/../a.js", "./a.js", "sub//b.css",
+           "a.js/", "", "escape.txt", "etc/passwd", "sub", "missing.js", std::string("a.js\0x", 6),
+           "sub\\b.css", "/proc/self/environ"}) {
+    EXPECT_FALSE(resolveStaticFile(root, bad).has_value()) << bad;
+  }
+  // The decoded forms of /static/%2fetc%2fpasswd and /static/%2e%2e/secret.txt.
+  EXPECT_FALSE(resolveStaticFile(root, parseTarget("/%2fetc%2fpasswd").path.substr(1)));
+  EXPECT_FALSE(resolveStaticFile(root, parseTarget("/%2e%2e/secret.txt").path.substr(1)));
+  fs::remove_all(dir);
 }
 
 TEST(HttpUtil, ContentTypes) {

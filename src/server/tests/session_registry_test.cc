@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "core/hash.h"
@@ -42,7 +43,7 @@ class RegistryTest : public ::testing::Test {
           pipelines_.push_back(p.get());
           return std::unique_ptr<pipeline::SessionPipeline>(std::move(p));
         },
-        systemRandomSource());
+        systemRandomSource(), &clock_);
   }
 
   void speak(const std::string& id, int chunks) {
@@ -88,6 +89,77 @@ TEST_F(RegistryTest, CreateValidatesAndStoresSession) {
   EXPECT_EQ(info["state"], "active");
 }
 
+TEST_F(RegistryTest, RepeatedTargetsAndPublicTranscript) {
+  auto twice = registry_->create("en", {"es", "es"});
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(twice.error().code, core::ErrorCode::kInvalidInput);
+  EXPECT_NE(twice.error().message.find("\"es\" is listed twice"), std::string::npos);
+  SessionRequest open;
+  open.public_transcript = true;
+  auto created = registry_->create(open);
+  ASSERT_TRUE(created.ok());
+  EXPECT_TRUE(store_->session(created->id).value()->public_transcript);
+  EXPECT_FALSE(store_->session(registry_->create("en", {"es"})->id).value()->public_transcript);
+}
+
+TEST_F(RegistryTest, SessionLimit) {
+  options_.max_sessions = 2;
+  registry_ = makeRegistry();
+  ASSERT_TRUE(registry_->create("en", {"es"}).ok());
+  EXPECT_FALSE(registry_->atSessionLimit());
+  auto second = registry_->create("en", {"es"});
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(registry_->atSessionLimit());
+  auto third = registry_->create("en", {"es"});
+  ASSERT_FALSE(third.ok());
+  EXPECT_EQ(third.error().code, core::ErrorCode::kUnavailable);
+  EXPECT_EQ(registry_->activeCount(), 2u);
+  ASSERT_TRUE(registry_->end(second->id, "deleted").ok());
+  EXPECT_FALSE(registry_->atSessionLimit());
+  EXPECT_TRUE(registry_->create("en", {"es"}).ok());
+}
+
+// No pipeline is loaded before a speaker connects; sessions nobody speaks in end after
+// unused_session_s, and sessions whose speaker left end after speaker_idle_s (manual clock).
+TEST_F(RegistryTest, UnusedAndIdleSessionsEnd) {
+  options_.unused_session_s = 60;
+  options_.speaker_idle_s = 300;
+  registry_ = makeRegistry();
+  auto unused = *registry_->create("en", {"es"});
+  auto spoken = *registry_->create("en", {"es"});
+  EXPECT_TRUE(pipelines_.empty());  // creation loads nothing
+  auto speaker = std::make_shared<RecordingSink>();
+  auto attached = registry_->attachSpeaker(spoken.id, spoken.token, speaker);
+  ASSERT_EQ(attached.close_code, 0);
+  ASSERT_TRUE(registry_->ensurePipeline(spoken.id).ok());
+  EXPECT_EQ(pipelines_.size(), 1u);
+
+  auto due = [&] {
+    std::map<std::string, std::string> out;
+    for (auto& e : registry_->tick()) out[e.id] = e.reason;
+    return out;
+  };
+  clock_.advance(59);
+  EXPECT_TRUE(due().empty());
+  clock_.advance(2);
+  EXPECT_EQ(due(), (std::map<std::string, std::string>{{unused.id, "unused"}}));
+  ASSERT_TRUE(registry_->end(unused.id, "unused").ok());
+
+  clock_.advance(10000);  // a connected speaker keeps its session, however long it talks
+  EXPECT_TRUE(due().empty());
+  registry_->speakerGone(spoken.id, attached.connection_id);
+  clock_.advance(299);
+  EXPECT_TRUE(due().empty());
+  // The speaker may come back within the limit, which restarts the count when it leaves again.
+  auto again = registry_->attachSpeaker(spoken.id, spoken.token, speaker);
+  ASSERT_EQ(again.close_code, 0);
+  registry_->speakerGone(spoken.id, again.connection_id);
+  clock_.advance(299);
+  EXPECT_TRUE(due().empty());
+  clock_.advance(2);
+  EXPECT_EQ(due(), (std::map<std::string, std::string>{{spoken.id, "speaker_idle"}}));
+}
+
 TEST_F(RegistryTest, SpeakerTokenAndConflicts) {
   auto c = *registry_->create("en", {"es"});
   auto sink = std::make_shared<RecordingSink>();
@@ -117,7 +189,10 @@ TEST_F(RegistryTest, CaptionsInOrderDurableAndLateJoinersGetHistory) {
   for (long long i = 1; i <= 25; ++i) all.push_back(i);
   EXPECT_EQ(seqs(*early), all);
   EXPECT_EQ(early->binary.size(), 22u);  // speech for the captions sent live
-  Json first = Json::parse(early->text[0]);
+  Json ready = Json::parse(early->text[0]);  // the attach signal comes before any caption
+  EXPECT_EQ(ready["type"], "ready");
+  EXPECT_EQ(ready["lang"], "es");
+  Json first = Json::parse(early->text[1]);
   EXPECT_EQ(first["text"], "palabra1");
   EXPECT_EQ(first["source_text"], "word1");
   // Measured from the arrival of the audio (here: synchronous fake, so small), not taken from

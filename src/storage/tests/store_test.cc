@@ -1,6 +1,7 @@
 #include "storage/store.h"
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -66,6 +67,37 @@ TEST(Identifier, EnvironmentIsValidated) {
   EXPECT_EQ(sessionsTableFromEnvironment().value(), "Talks");
   ::unsetenv("SESSIONS_TABLE_NAME");
   EXPECT_EQ(sessionsTableFromEnvironment().value(), "Sessions");
+}
+
+TEST(Store, PublicTranscriptRoundTripsAndOldDatabasesGetTheColumn) {
+  std::string path = tempDb("old.db");
+  {
+    // A sessions table as written before public_transcript existed.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(db,
+                           "CREATE TABLE Sessions (id TEXT PRIMARY KEY, token_hash TEXT NOT NULL,"
+                           " source_language TEXT NOT NULL, targets TEXT NOT NULL, state TEXT NOT"
+                           " NULL, created_at REAL NOT NULL, ended_at REAL NOT NULL DEFAULT 0,"
+                           " end_reason TEXT NOT NULL DEFAULT '', decision TEXT NOT NULL DEFAULT"
+                           " '');"
+                           "INSERT INTO Sessions (id, token_hash, source_language, targets, state,"
+                           " created_at) VALUES ('old-owl-100', 'h', 'en', 'es', 'active', 1);",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(db);
+  }
+  auto store = Store::open({path, "Sessions", true});
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  auto old = (*store)->session("old-owl-100");
+  ASSERT_TRUE(old.ok() && old->has_value());
+  EXPECT_FALSE((**old).public_transcript);
+  auto r = record("open-owl-101");
+  r.public_transcript = true;
+  ASSERT_TRUE((*store)->createSession(r).ok());
+  auto got = (*store)->session("open-owl-101");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_TRUE((**got).public_transcript);
 }
 
 TEST(Store, SessionsRoundTripAndEnd) {
