@@ -1,0 +1,174 @@
+// Caption lines: text for readers that is revised and corrected, and speech that is spoken only
+// when settled. Pure (no clock, no threads, no I/O): the translation is a function passed in, so
+// every behaviour is unit-tested and replayable from a trace. docs/lines.md has the rules.
+//
+// Two parts:
+//  - LineTracker (one per session, source language): turns the recognizer's events and the
+//    engine's segments into source lines. A line belongs to one recognizer result; a long result
+//    is split into several lines at committed boundaries (clause or sentence end after
+//    min_split_words, or max_line_words). A line holds the words the engine committed (forwarded)
+//    for it, the newest hypothesis's tentative words beyond them, and, once the result's final
+//    arrived, the final's words aligned to it (by audio time).
+//  - LineView (one per session and language, the source language included with an identity
+//    translation): translates each update of a source line, applies the display policy, numbers
+//    revisions, computes the settled prefix (`stable_chars`), decides which pieces to speak, and
+//    counts erasures and corrections.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/result.h"
+#include "engine/types.h"
+
+namespace parley::lines {
+
+// What a listener sees of a line that is not final yet.
+enum class DisplayPolicy {
+  kNone,   // the whole translation of the committed words
+  kMaskK,  // that translation without its last mask_k words
+  kAgree,  // only the prefix on which the translations of the committed words and of the
+           // committed words plus the tentative tail agree (dynamic masking)
+};
+const char* displayPolicyName(DisplayPolicy p);  // "none" | "mask_k" | "agree"
+std::optional<DisplayPolicy> parseDisplayPolicy(std::string_view text);
+
+struct LineConfig {
+  DisplayPolicy policy = DisplayPolicy::kAgree;
+  int mask_k = 2;            // kMaskK: words hidden at the end of a non-final translation, 0..10
+  int min_split_words = 8;   // a line may close at a clause or sentence end from this many words
+  int max_line_words = 20;   // a line closes at this many committed words regardless, >= min
+  int speak_min_words = 4;   // settled, unspoken words needed to speak a piece (a settled clause
+                             // or sentence end speaks at once), 1..50
+  // Every problem with the key name and range ("lines.mask_k must be in [0, 10] (got 11)").
+  std::vector<std::string> validate() const;
+};
+
+// One source line as the tracker knows it after an update.
+struct SourceLine {
+  long long line = 0;  // 1, 2, 3, ... per session, no gap
+  std::string result_id;
+  std::vector<engine::ForwardedWord> committed;  // forwarded by the engine, in order
+  std::vector<engine::ForwardedWord> tentative;  // newest hypothesis beyond `committed`
+  bool final = false;      // no further update will come
+  bool confirmed = false;  // final and closed by the recognizer's final (false: closed by an
+                           // orphan/timeout/overflow segment or the end of the stream)
+  std::vector<engine::ForwardedWord> final_words;  // final: the final's words aligned to it
+  double audio_start = 0;
+  double audio_end = 0;
+
+  // The line's source text: the final words when final and confirmed, else the committed ones.
+  std::string text() const;
+  // Committed plus tentative words.
+  std::string textWithTentative() const;
+};
+
+class LineTracker {
+ public:
+  explicit LineTracker(LineConfig config);
+
+  // A recognizer event, given BEFORE the engine sees it. A partial hypothesis updates the
+  // tentative tail of its result's open line (a changed line is returned only when its
+  // tentative words changed). A final closes every line of its result: each gets its share of
+  // the final's words (by audio time) and final = confirmed = true. A final of a result that has
+  // no line yet (no partial was committed: final-only mode, or a final with no partials) makes
+  // one line per max_line_words of it, split at clause/sentence ends like committed words.
+  std::vector<SourceLine> onEvent(const engine::RecognizerEvent& event);
+  // An engine segment, given after the engine emitted it. Partial segments append their words
+  // to the result's open line (opening a new line when the open one is full); the final
+  // segment of a result already closed by onEvent changes nothing; orphan, timeout and overflow
+  // segments append their words and close the result's lines unconfirmed.
+  std::vector<SourceLine> onSegment(const engine::Segment& segment);
+  // End of stream: every open line closes unconfirmed.
+  std::vector<SourceLine> finish();
+
+  long long linesOpened() const { return next_line_ - 1; }
+
+ private:
+  struct Line {
+    SourceLine line;
+    bool closed_for_commits = false;  // split: later commits go to the next line
+  };
+  Line* openLine(const std::string& result_id, double start);
+  std::vector<SourceLine> closeResult(const std::string& result_id,
+                                      const std::vector<engine::Word>* final_words);
+
+  LineConfig config_;
+  long long next_line_ = 1;
+  std::vector<Line> open_;  // lines not final yet, in line order
+};
+
+// Translates a line's source text into the view's language (prepared and tidied as captions
+// are); an error leaves the line in the source language for that revision (counted).
+using TranslateFn = std::function<core::Result<std::string>(std::string_view source_text)>;
+
+// One revision of a line in one language: the `line` listener message.
+struct Revision {
+  long long line = 0;
+  int rev = 0;               // 1, 2, 3, ... per line
+  std::string text;          // what to display now (policy applied; the whole text when final)
+  std::size_t stable_chars = 0;  // bytes of `text` the server does not expect to change
+  bool final = false;
+  bool confirmed = false;    // final by the recognizer's final (not by a timeout or the end)
+  std::string source_text;
+  double audio_start = 0;
+  double audio_end = 0;
+  // Speech: a new piece of this line's translation to speak now (empty: nothing new). Pieces
+  // of a line, in order, never overlap and never repeat; at the final the rest is spoken.
+  std::string speak;
+  // What this revision did (also summed in LineStats).
+  int erased_tokens = 0;        // tokens of the previous revision's text beyond the common prefix
+  bool settled_changed = false; // final revision changed text that had been marked stable
+  bool spoken_mismatch = false; // final translation differs from what was already spoken
+  bool untranslated = false;    // the translation failed; text is the source
+};
+
+struct LineStats {
+  long long lines = 0;            // lines that got at least one revision
+  long long revisions = 0;
+  long long erased_tokens = 0;
+  long long final_tokens = 0;     // tokens of final texts (erasure is erased / final tokens)
+  long long settled_changes = 0;  // finals that changed settled text
+  long long spoken_pieces = 0;
+  long long spoken_mismatches = 0;
+  long long translations = 0;     // TranslateFn calls
+  long long translated_chars = 0; // bytes passed to TranslateFn
+  long long untranslated = 0;
+};
+
+class LineView {
+ public:
+  // `translate` empty: identity (the source-language view).
+  LineView(LineConfig config, TranslateFn translate);
+
+  // The revision for this update of a source line, or nullopt when what a listener sees would
+  // not change (same text, same stable_chars, not final, nothing new to speak).
+  std::optional<Revision> update(const SourceLine& line);
+  // Live policy change (a flag change): applies from the next update.
+  void setConfig(const LineConfig& config);
+  const LineStats& stats() const { return stats_; }
+
+ private:
+  struct State {
+    int rev = 0;
+    std::string shown;            // text of the last revision
+    std::size_t stable_chars = 0; // of the last revision
+    std::string last_translation; // translation of the committed text at the last update
+    std::size_t spoken_tokens = 0;  // tokens of the translation spoken so far
+    std::string spoken_text;        // what was spoken, joined
+    bool done = false;
+  };
+  LineConfig config_;
+  TranslateFn translate_;
+  std::vector<std::pair<long long, State>> states_;  // open lines (finished ones are dropped)
+  LineStats stats_;
+};
+
+// Tokens of a display text (split on spaces), used for erasure, masking and speech.
+std::vector<std::string> tokens(std::string_view text);
+
+}  // namespace parley::lines
