@@ -117,7 +117,8 @@ TEST_F(RegistryTest, CaptionsInOrderDurableAndLateJoinersGetHistory) {
   for (long long i = 1; i <= 25; ++i) all.push_back(i);
   EXPECT_EQ(seqs(*early), all);
   EXPECT_EQ(early->binary.size(), 22u);  // speech for the captions sent live
-  Json first = Json::parse(early->text[0]);
+  EXPECT_EQ(Json::parse(early->text[0])["type"], "ready");  // then the history
+  Json first = Json::parse(early->text[1]);
   EXPECT_EQ(first["text"], "palabra1");
   EXPECT_EQ(first["source_text"], "word1");
   // Measured from the arrival of the audio (here: synchronous fake, so small), not taken from
