@@ -91,6 +91,7 @@ Json configJson(const obs::ControllerConfig& c) {
     promotion.push_back({{"percentage", step.percentage}, {"bake_s", step.bake_s}});
   }
   return {{"min_samples", c.min_samples},
+          {"complaints_min_listeners", c.complaints_min_listeners},
           {"window_s", c.window_s},
           {"complaints_window_s", c.complaints_window_s},
           {"latency_cooldown_s", c.latency_cooldown_s},

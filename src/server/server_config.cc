@@ -49,6 +49,7 @@ struct RollbackInteger {
 };
 constexpr RollbackInteger kRollbackIntegers[] = {
     {"min_samples", &obs::ControllerConfig::min_samples},
+    {"complaints_min_listeners", &obs::ControllerConfig::complaints_min_listeners},
     {"reduce_to", &obs::ControllerConfig::reduce_to},
     {"complaints_reduce_to", &obs::ControllerConfig::complaints_reduce_to},
 };

@@ -122,6 +122,7 @@ TEST(AutoRollbackState, BeforeAnyEvaluation) {
   // The configuration as the controller uses it: the runbook's matrix by default.
   const Json& c = j["config"];
   EXPECT_EQ(c["min_samples"], 5);
+  EXPECT_EQ(c["complaints_min_listeners"], 3);
   EXPECT_EQ(c["window_s"], 300);
   EXPECT_EQ(c["complaints_window_s"], 3600);
   EXPECT_EQ(c["latency_cooldown_s"], 300);
