@@ -192,6 +192,8 @@ void applyServerTable(ServerConfig& config, const toml::table& table,
       r.integer(&config.history);
     } else if (key == "drain_timeout_seconds") {
       r.number(&config.drain_timeout_s);
+    } else if (key == "complaint_window_seconds") {
+      r.number(&config.complaint_window_s);
     } else if (key == "synthesize") {
       r.boolean(&config.synthesize);
     } else if (key == "languages") {
@@ -284,6 +286,7 @@ std::vector<std::string> ServerConfig::validate() const {
   range("listener_queue", static_cast<double>(listener_queue), 8, 100000, "messages");
   range("history", history, 0, 1000, "captions");
   range("drain_timeout_seconds", drain_timeout_s, 0, 600, "seconds");
+  range("complaint_window_seconds", complaint_window_s, 1, 86400, "seconds");
   if (host.empty()) p.push_back("host must not be empty");
   if (languages.empty()) p.push_back("languages must list at least one target language");
   if (!apertium_modes.empty()) {

@@ -97,6 +97,24 @@ TEST(ServerConfig, RollbackDefaultsAreTheRunbooks) {
   EXPECT_EQ(c.rollback.complaints_min_listeners, 3);
 }
 
+TEST(ServerConfig, ComplaintWindow) {
+  EXPECT_DOUBLE_EQ(ServerConfig{}.complaint_window_s, 600);
+  ServerConfig c;
+  engine::EngineConfig e;
+  auto st = applyServerConfigFile(
+      c, e, writeFile("complaint_window.toml", "[server]\ncomplaint_window_seconds = 120\n"));
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_DOUBLE_EQ(c.complaint_window_s, 120);
+  std::string m =
+      fileProblems("complaint_window_bad.toml", "[server]\ncomplaint_window_seconds = \"1m\"\n");
+  EXPECT_NE(m.find("server.complaint_window_seconds must be a number"), std::string::npos) << m;
+  c.complaint_window_s = 0;
+  auto p = c.validate();
+  ASSERT_EQ(p.size(), 1u) << joined(p);
+  EXPECT_NE(p[0].find("complaint_window_seconds must be in [1, 86400] seconds"), std::string::npos)
+      << p[0];
+}
+
 TEST(ServerConfig, EveryRollbackKeyIsApplied) {
   ServerConfig c;
   engine::EngineConfig e;
