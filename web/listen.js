@@ -2,13 +2,15 @@
 // language, shows captions that grow as segments arrive (a new paragraph after a final or a
 // sentence end), plays the synthesized speech (WAV frames announced by {"type":"audio","seq"})
 // unless muted, reconnects after network trouble (the server replays the last captions; seq
-// makes that idempotent), and posts problem reports to /api/sessions/<id>/complaints.
+// makes that idempotent), and sends problem reports as {"type":"complaint"} on its WebSocket
+// (or, while not connected, to /api/sessions/<id>/complaints with the listener_key the server
+// gave this connection in its "ready" message): only a connected listener's report counts.
 (() => {
   const $ = (id) => document.getElementById(id);
   const parts = location.pathname.split('/').filter(Boolean);
   const sessionId = parts.length >= 2 ? decodeURIComponent(parts[1]) : '';
   let ws = null, lang = null, lastSeq = 0, muted = true, audioCtx = null, nextPlay = 0;
-  let pendingAudioSeq = null, para = null, retry = 0, finished = false;
+  let pendingAudioSeq = null, para = null, retry = 0, finished = false, listenerKey = '';
 
   const setStatus = (t) => { $('status').textContent = t; };
 
@@ -72,6 +74,8 @@
       pendingAudioSeq = null;
       if (m.type === 'caption') addCaption(m);
       else if (m.type === 'audio') pendingAudioSeq = m.seq;
+      else if (m.type === 'ready') listenerKey = m.listener_key || '';
+      else if (m.type === 'complaint_received') reported(m.counted, m.reason);
       else if (m.type === 'session_ended') { finished = true; setStatus('the session has ended'); }
     };
     ws.onclose = (ev) => {
@@ -114,13 +118,28 @@
     $('mute').innerHTML = muted ? '&#128263; Sound off' : '&#128266; Sound on';
     $('mute').setAttribute('aria-pressed', String(muted));
   };
+  function reported(counted, reason) {
+    if (counted) setStatus('thanks, reported');
+    else if (reason === 'repeated') setStatus('thanks, already reported recently');
+    else setStatus('report not counted (' + (reason || 'error') + ')');
+  }
+
   $('report').onclick = async () => {
-    const text = prompt('What went wrong? (optional)') ;
+    const text = prompt('What went wrong? (optional)');
     if (text === null) return;
-    const res = await fetch('/api/sessions/' + encodeURIComponent(sessionId) + '/complaints', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ lang, text, last_seq: lastSeq }) });
-    setStatus(res.status === 202 ? 'thanks, reported' : 'report failed');
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      // Answered by {"type":"complaint_received"} (handled in onmessage).
+      ws.send(JSON.stringify({ type: 'complaint', text, last_seq: lastSeq }));
+      return;
+    }
+    try {
+      const res = await fetch('/api/sessions/' + encodeURIComponent(sessionId) + '/complaints', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ listener_key: listenerKey, text, last_seq: lastSeq }) });
+      const body = await res.json().catch(() => ({}));
+      if (res.status === 202) reported(body.status === 'recorded', body.reason);
+      else setStatus('report failed');
+    } catch (e) { setStatus('report failed'); }
   };
   init();
 })();

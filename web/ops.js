@@ -150,7 +150,7 @@
       ['error rate', '> ' + percent(c.error_reduce_rate) + ' \u2192 ' + c.reduce_to + '%', '> ' + percent(c.error_disable_rate), 'errors', c.error_cooldown_s],
       ['dropped / min', '> ' + c.dropped_reduce_per_min + ' \u2192 ' + c.reduce_to + '%', '\u2014', 'dropped', other],
       ['orphaned / session', '> ' + c.orphaned_alert_per_session + ': hold and alert', '\u2014', 'orphaned', other],
-      ['complaints / hour', '> ' + c.complaints_reduce_per_hour + ' \u2192 ' + c.complaints_reduce_to + '%', '\u2014', 'complaints', other],
+      ['complaining listeners / hour (at least ' + c.complaints_min_listeners + ')', '> ' + c.complaints_reduce_per_hour + ' \u2192 ' + c.complaints_reduce_to + '%', '\u2014', 'complaints', other],
     ];
     $('controller-thresholds').replaceChildren(...rows.map(([metric, reduce, disable, family, cooldown]) => {
       const left = (s.cooling_down || {})[family];

@@ -21,7 +21,8 @@ void printHelp() {
       "  in:  {\"t\": 300, \"percentage\": 100, \"canary\": {\"samples\": 12, \"latency_p95_s\": "
       "6.1,\n"
       "        \"error_rate\": 0.01, \"dropped_per_min\": 4, \"orphaned_per_session\": 0.2,\n"
-      "        \"complaints_per_hour\": 0}, \"baseline\": {...same keys...}}\n"
+      "        \"complaints_per_hour\": 0, \"complaining_listeners\": 0},\n"
+      "        \"baseline\": {...same keys...}}\n"
       "  out: {\"t\": 300, \"action\": \"set_percentage\", \"percentage\": 50,\n"
       "        \"reason\": \"latency_p95_s 6.1 > 5 over 5m\", \"metric\": \"latency_p95_s\"}\n"
       "Actions: none | hold | disable | set_percentage. Nothing is written to any flag store.\n"
@@ -29,6 +30,9 @@ void printHelp() {
       "Options:\n"
       "  --simulate FILE          metric windows, JSON lines (required)\n"
       "  --min-samples N          canary sessions needed in a window (default 5)\n"
+      "  --complaints-min-listeners N\n"
+      "                           distinct complaining listeners the complaints row needs\n"
+      "                           (default 3)\n"
       "  --promotion STEPS        promotion schedule PERCENT:BAKE_SECONDS,... e.g.\n"
       "                           10:3600,50:86400,100 (default: none, never raises)\n"
       "  --off                    the off switch: decide nothing (every line is \"none\")\n"
@@ -47,6 +51,7 @@ int rolloutControllerMain(int argc, char** argv) {
   auto args = parley::app::Args::parse(argc, argv,
                                        {{"--simulate"},
                                         {"--min-samples"},
+                                        {"--complaints-min-listeners"},
                                         {"--promotion"},
                                         {"--off", false},
                                         {"--window"},
@@ -78,7 +83,9 @@ int rolloutControllerMain(int argc, char** argv) {
     return true;
   };
   double min_samples = config.min_samples;
+  double min_listeners = config.complaints_min_listeners;
   if (!number("--min-samples", 1, 1e9, &min_samples) ||
+      !number("--complaints-min-listeners", 1, 1e9, &min_listeners) ||
       !number("--window", 1, 1e7, &config.window_s) ||
       !number("--complaints-window", 1, 1e7, &config.complaints_window_s) ||
       !number("--latency-cooldown", 0, 1e7, &config.latency_cooldown_s) ||
@@ -90,6 +97,10 @@ int rolloutControllerMain(int argc, char** argv) {
     return parley::app::usageError(kName, "--min-samples must be an integer");
   }
   config.min_samples = static_cast<int>(min_samples);
+  if (min_listeners != static_cast<int>(min_listeners)) {
+    return parley::app::usageError(kName, "--complaints-min-listeners must be an integer");
+  }
+  config.complaints_min_listeners = static_cast<int>(min_listeners);
   if (auto p = args->get("--promotion")) {
     auto steps = parley::obs::parsePromotionSchedule(*p);
     if (!steps.ok()) return parley::app::usageError(kName, "--promotion: " + steps.error().message);

@@ -47,6 +47,8 @@ constexpr const char* kHelp =
     "  --public-url URL     base of the links handed out (default: the request's Host header)\n"
     "  --max-listeners N    listeners per session (default 500)\n"
     "  --max-session S      session time limit in seconds (default 7200)\n"
+    "  --complaint-window S a listener's complaints count at most once per S seconds,\n"
+    "                       1..86400 (default 600; [server] complaint_window_seconds)\n"
     "  --threads N          network threads (default 2)\n"
     "  --max-sessions N     active sessions (default 4 per core; more: 429)\n"
     "  --trusted-networks LIST  comma-separated CIDRs whose clients may create sessions\n"
@@ -85,6 +87,7 @@ int serveMain(int argc, char** argv) {
                            {"--public-url"},
                            {"--max-listeners"},
                            {"--max-session"},
+                           {"--complaint-window"},
                            {"--threads"},
                            {"--max-sessions"},
                            {"--trusted-networks"},
@@ -128,6 +131,7 @@ int serveMain(int argc, char** argv) {
   number("--port", 0, 65535, &port);
   number("--max-listeners", 1, 100000, &listeners);
   number("--max-session", 1, 7 * 86400, &config.max_session_s);
+  number("--complaint-window", 1, 86400, &config.complaint_window_s);
   number("--threads", 1, 64, &threads);
   double max_sessions = static_cast<double>(config.max_sessions);
   number("--max-sessions", 1, 100000, &max_sessions);
@@ -245,6 +249,7 @@ int serveMain(int argc, char** argv) {
   reg.max_listeners = config.max_listeners;
   reg.max_session_s = config.max_session_s;
   reg.history = config.history;
+  reg.complaint_window_s = config.complaint_window_s;
   reg.synthesize = config.synthesize;
   reg.languages = languages;
   reg.max_sessions = config.max_sessions;

@@ -39,6 +39,13 @@ core::Status readSide(const json& root, const char* key, SideMetrics* side, bool
     return core::Error::invalid(where + "samples must be an integer >= 0");
   }
   side->samples = static_cast<int>(samples->get<long long>());
+  if (auto listeners = it->find("complaining_listeners"); listeners != it->end()) {
+    if (!listeners->is_number_integer() || listeners->get<long long>() < 0 ||
+        listeners->get<long long>() > 1000000000) {
+      return core::Error::invalid(where + "complaining_listeners must be an integer >= 0");
+    }
+    side->complaining_listeners = static_cast<int>(listeners->get<long long>());
+  }
   for (auto [name, field] : {std::pair{"latency_p95_s", &side->latency_p95_s},
                              std::pair{"error_rate", &side->error_rate},
                              std::pair{"dropped_per_min", &side->dropped_per_min},

@@ -173,7 +173,8 @@ const std::vector<MetricSpec>& table() {
        "parley_listener_complaints_total",
        MetricType::kCounter,
        "complaints",
-       "Listener complaints (the listener page's report button or the API).",
+       "Listener complaints counted: from a listener connected to the session, at most one per "
+       "listener per complaint window (the rollback controller's input).",
        "UserComplaints",
        "Count",
        {},
@@ -188,6 +189,17 @@ const std::vector<MetricSpec>& table() {
        "Count",
        {},
        {},
+       {}},
+      {MetricId::kListenerComplaintsRejected,
+       "parley_listener_complaints_rejected_total",
+       MetricType::kCounter,
+       "complaints",
+       "Complaints answered but not counted, by reason: malformed, without or with an unknown "
+       "listener key, repeated within the listener's complaint window, or on an ended session.",
+       "",
+       "Count",
+       {"reason"},
+       {"invalid_input", "no_listener_key", "not_a_listener", "repeated", "session_ended"},
        {}},
   };
   return t;

@@ -38,8 +38,9 @@ enum class MetricId {
   kListeners,
   kListenerComplaints,
   kCaptionsCoalesced,
+  kListenerComplaintsRejected,
 };
-inline constexpr int kMetricCount = 17;
+inline constexpr int kMetricCount = 18;
 
 struct MetricSpec {
   MetricId id;

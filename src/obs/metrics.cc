@@ -180,6 +180,14 @@ void Metrics::listenerLeft(Decision d) { impl_->gauge(MetricId::kListeners, d).D
 void Metrics::complaint(Decision d) {
   impl_->add(MetricId::kListenerComplaints, static_cast<int>(d), 1);
 }
+void Metrics::complaintRejected(Decision d, std::string_view reason) {
+  const auto& values = metricSpec(MetricId::kListenerComplaintsRejected).label_values;
+  std::size_t index = 0;  // "invalid_input"
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (reason == values[i]) index = i;
+  }
+  impl_->add(MetricId::kListenerComplaintsRejected, static_cast<int>(d), 1, index);
+}
 void Metrics::captionsCoalesced(Decision d, long long segments) {
   if (segments > 0) {
     impl_->add(MetricId::kCaptionsCoalesced, static_cast<int>(d), static_cast<double>(segments));

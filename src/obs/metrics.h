@@ -36,7 +36,11 @@ class Metrics {
   void sessionEnded(Decision d);
   void listenerJoined(Decision d);
   void listenerLeft(Decision d);
+  // A counted listener complaint (parley_listener_complaints_total).
   void complaint(Decision d);
+  // A complaint answered but not counted; `reason` is one of the values declared for
+  // parley_listener_complaints_rejected_total (anything else counts as "invalid_input").
+  void complaintRejected(Decision d, std::string_view reason);
   // `segments` engine segments were merged into later captions (translation was behind).
   void captionsCoalesced(Decision d, long long segments);
   // kind is one of the values declared for parley_errors_total; anything else counts as

@@ -50,10 +50,16 @@ void Monitor::captionsCoalesced(Decision d, long long segments) {
   metrics_.captionsCoalesced(d, segments);
 }
 
-void Monitor::complaint(Decision d) {
+void Monitor::complaint(Decision d, const std::string& listener) {
   metrics_.complaint(d);
   std::lock_guard lock(mu_);
-  windows_.add(Signal::kComplaints, d, clock_.now(), 1);
+  double now = clock_.now();
+  windows_.add(Signal::kComplaints, d, now, 1);
+  windows_.complaintFrom(d, listener, now);
+}
+
+void Monitor::complaintRejected(Decision d, std::string_view reason) {
+  metrics_.complaintRejected(d, reason);
 }
 
 void Monitor::error(Decision d, std::string_view kind) {
@@ -97,9 +103,11 @@ SideMetrics Monitor::side(Decision d, double now, const ControllerConfig& config
   s.dropped_per_min = windows_.sum(Signal::kDropped, d, from, now) / (config.window_s / 60.0);
   s.orphaned_per_session =
       s.samples > 0 ? windows_.sum(Signal::kOrphaned, d, from, now) / s.samples : 0.0;
+  // Distinct listeners, not complaints: one listener repeating itself (or a script posting in
+  // a loop) is one voice.
+  s.complaining_listeners = windows_.complainingListeners(d, now - config.complaints_window_s, now);
   s.complaints_per_hour =
-      windows_.sum(Signal::kComplaints, d, now - config.complaints_window_s, now) * 3600.0 /
-      config.complaints_window_s;
+      static_cast<double>(s.complaining_listeners) * 3600.0 / config.complaints_window_s;
   return s;
 }
 

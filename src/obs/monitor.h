@@ -33,7 +33,13 @@ class Monitor {
   void observeProcessingLatency(Decision d, double seconds);
   void listenerJoined(Decision d);
   void listenerLeft(Decision d);
-  void complaint(Decision d);
+  // A counted listener complaint from `listener` (an ID unique per listener connection, e.g.
+  // "<session>/<connection>"): parley_listener_complaints_total and the complaining listeners
+  // of the controller's complaints row. Only the caller knows whether a complaint counts
+  // (SessionRegistry: a connected listener, once per complaint window).
+  void complaint(Decision d, const std::string& listener);
+  // A complaint answered but not counted: parley_listener_complaints_rejected_total{reason}.
+  void complaintRejected(Decision d, std::string_view reason);
   void captionsCoalesced(Decision d, long long segments);
   void error(Decision d, std::string_view kind);
   void error(std::string_view kind);  // not tied to a session
@@ -47,8 +53,12 @@ class Monitor {
   std::string alarmsJson();
   // The controller's view of the last window: per side, sessions seen, word-latency p95,
   // error rate (errors / (recognizer events + errors)), dropped per minute, orphaned per session
-  // over config.window_s, and complaints per hour over config.complaints_window_s.
+  // over config.window_s, and over config.complaints_window_s the distinct listeners with a
+  // counted complaint (complaining_listeners) and the same scaled to an hour
+  // (complaints_per_hour).
   ControllerInput controllerInput(int percentage, bool enabled, const ControllerConfig& config);
+  // The injected clock's reading: the time the windows are kept in.
+  double now() const { return clock_.now(); }
 
  private:
   SideMetrics side(Decision d, double now, const ControllerConfig& config) const;

@@ -31,6 +31,9 @@ struct Row {
   Action action;  // kDisable, kSetPercentage or kHold (hold and alert)
   int percentage;
   std::string window;
+  // Non-empty: the row lacks the data it needs to act (complaints: too few listeners).
+  std::string insufficient = {};
+  bool baseline_has_data = true;  // beyond baseline samples >= min_samples
 };
 
 // Severity order: disable > lower percentage > hold-and-alert > hold > none.
@@ -109,6 +112,9 @@ std::vector<std::string> ControllerConfig::validate() const {
     if (!(v >= 0) || !std::isfinite(v)) problems.push_back(std::string(name) + " must be >= 0");
   };
   if (min_samples < 1) problems.push_back("min_samples must be an integer >= 1");
+  if (complaints_min_listeners < 1) {
+    problems.push_back("complaints_min_listeners must be an integer >= 1");
+  }
   positive("window_s", window_s);
   positive("complaints_window_s", complaints_window_s);
   nonneg("latency_cooldown_s", latency_cooldown_s);
@@ -203,10 +209,21 @@ ControllerDecision RolloutController::step(const ControllerInput& in, RolloutAct
                     window});
   }
   if (breached(c.complaints_per_hour, config_.complaints_reduce_per_hour)) {
-    rows.push_back({kComplaints, "complaints_per_hour", c.complaints_per_hour,
-                    config_.complaints_reduce_per_hour, b.complaints_per_hour,
-                    Action::kSetPercentage, config_.complaints_reduce_to,
-                    duration(config_.complaints_window_s)});
+    Row row{kComplaints,
+            "complaints_per_hour",
+            c.complaints_per_hour,
+            config_.complaints_reduce_per_hour,
+            b.complaints_per_hour,
+            Action::kSetPercentage,
+            config_.complaints_reduce_to,
+            duration(config_.complaints_window_s)};
+    // Like min_samples for the whole step: too few distinct voices is no signal.
+    if (c.complaining_listeners < config_.complaints_min_listeners) {
+      row.insufficient = "insufficient data (" + std::to_string(c.complaining_listeners) + " < " +
+                         std::to_string(config_.complaints_min_listeners) + " listeners)";
+    }
+    row.baseline_has_data = b.complaining_listeners >= config_.complaints_min_listeners;
+    rows.push_back(std::move(row));
   }
 
   bool cooling = false;
@@ -277,7 +294,10 @@ ControllerDecision RolloutController::step(const ControllerInput& in, RolloutAct
     std::string reason =
         std::string(r.metric) + " " + num(r.value) + " > " + num(r.threshold) + " over " + r.window;
     Candidate cand{r.action, r.percentage, r.action == Action::kHold, reason, &r};
-    if (b.samples >= config_.min_samples && breached(r.baseline_value, r.threshold)) {
+    if (!r.insufficient.empty()) {
+      cand = {Action::kHold, 0, false, reason + "; " + r.insufficient, &r};
+    } else if (b.samples >= config_.min_samples && r.baseline_has_data &&
+               breached(r.baseline_value, r.threshold)) {
       cand = {Action::kHold, 0, false,
               reason + "; baseline " + num(r.baseline_value) + " also > " + num(r.threshold) +
                   ": not the feature's fault",

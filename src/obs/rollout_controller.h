@@ -10,6 +10,10 @@
 //   - Matrix rows (canary value, strict >): latency_p95_s > 7 disable, > 5 set 50%;
 //     error_rate > 0.05 disable, > 0.02 set 50%; dropped_per_min > 200 set 50%;
 //     orphaned_per_session > 20 hold and alert; complaints_per_hour > 5 set 10%.
+//   - complaints_per_hour counts distinct complaining listeners (scaled to an hour), and the
+//     complaints row needs complaining_listeners >= complaints_min_listeners: with fewer, a
+//     breached complaints row is held, reason "...; insufficient data (N < MIN listeners)"
+//     (as min_samples does for the whole step), and a baseline with fewer gives no context.
 //   - A breached row is held (not acted on) when: the baseline has >= min_samples and breaches
 //     the same threshold (not the feature's fault); its family (latency, errors, dropped,
 //     orphaned, complaints) is cooling down after an action of that family (300 s latency,
@@ -41,7 +45,12 @@ struct SideMetrics {
   double error_rate = std::numeric_limits<double>::quiet_NaN();  // errors / (events + errors)
   double dropped_per_min = std::numeric_limits<double>::quiet_NaN();
   double orphaned_per_session = std::numeric_limits<double>::quiet_NaN();
+  // Distinct listeners with a counted complaint in the complaints window, scaled to an hour
+  // (the name is kept from when it counted complaints: one listener is one voice however often
+  // it complains).
   double complaints_per_hour = std::numeric_limits<double>::quiet_NaN();
+  // The same listeners, not scaled: the complaints row needs complaints_min_listeners of them.
+  int complaining_listeners = 0;
 };
 
 struct ControllerInput {
@@ -76,6 +85,7 @@ core::Result<std::vector<PromotionStep>> parsePromotionSchedule(std::string_view
 struct ControllerConfig {
   bool enabled = true;  // the off switch
   int min_samples = 5;
+  int complaints_min_listeners = 3;   // distinct complaining listeners the complaints row needs
   double window_s = 300;              // the window of latency, errors, dropped, orphaned
   double complaints_window_s = 3600;  // the window of complaints
   double latency_cooldown_s = 300;

@@ -161,6 +161,25 @@ int SignalWindows::sessionsActive(Decision d, double from, double to) const {
   return n;
 }
 
+void SignalWindows::complaintFrom(Decision d, const std::string& listener, double t) {
+  if (!std::isfinite(t)) return;
+  auto& c = complainers_[listener];
+  c.decision = d;
+  c.times.insert(std::upper_bound(c.times.begin(), c.times.end(), t), t);
+}
+
+int SignalWindows::complainingListeners(Decision d, double from, double to) const {
+  int n = 0;
+  for (const auto& [id, c] : complainers_) {
+    if (c.decision != d) continue;
+    if (std::any_of(c.times.begin(), c.times.end(),
+                    [&](double t) { return t > from && t <= to; })) {
+      ++n;
+    }
+  }
+  return n;
+}
+
 void SignalWindows::prune(double now) {
   double before = now - horizon_;
   for (auto& c : counters_) c.prune(before);
@@ -169,6 +188,14 @@ void SignalWindows::prune(double now) {
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     if (it->second.end < before)
       it = sessions_.erase(it);
+    else
+      ++it;
+  }
+  for (auto it = complainers_.begin(); it != complainers_.end();) {
+    auto& times = it->second.times;
+    while (!times.empty() && times.front() < before) times.pop_front();
+    if (times.empty())
+      it = complainers_.erase(it);
     else
       ++it;
   }

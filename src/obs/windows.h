@@ -84,6 +84,13 @@ class SignalWindows {
   // Sessions of decision d running at any time during (from, to].
   int sessionsActive(Decision d, double from, double to) const;
 
+  // A counted complaint at time t from `listener` (any ID unique per listener, e.g.
+  // "<session>/<connection>"). complainingListeners() counts each listener once, however often
+  // it complained: the rollback controller's complaints row.
+  void complaintFrom(Decision d, const std::string& listener, double t);
+  // Distinct listeners of decision d with a complaint at a time in (from, to] (exact times).
+  int complainingListeners(Decision d, double from, double to) const;
+
   // Drops data older than now - horizon. Cheap; call it whenever time advances.
   void prune(double now);
 
@@ -98,6 +105,11 @@ class SignalWindows {
   WindowedCounter unattributed_errors_;
   std::vector<WindowedHistogram> latency_;
   std::map<std::string, SessionSpan> sessions_;
+  struct Complainer {
+    Decision decision;
+    std::deque<double> times;  // ascending as added; pruned with the horizon
+  };
+  std::map<std::string, Complainer> complainers_;
 };
 
 }  // namespace parley::obs

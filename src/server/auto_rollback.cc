@@ -91,6 +91,7 @@ Json configJson(const obs::ControllerConfig& c) {
     promotion.push_back({{"percentage", step.percentage}, {"bake_s", step.bake_s}});
   }
   return {{"min_samples", c.min_samples},
+          {"complaints_min_listeners", c.complaints_min_listeners},
           {"window_s", c.window_s},
           {"complaints_window_s", c.complaints_window_s},
           {"latency_cooldown_s", c.latency_cooldown_s},
@@ -170,6 +171,7 @@ void AutoRollback::record(const obs::ControllerDecision& d, double clock_s) {
   r.first_at = r.at;
   std::lock_guard lock(state_mu_);
   last_t_ = d.t;
+  ++state_.evaluations;
   for (int f = 0; f < obs::RolloutController::kFamilyCount; ++f) {
     cooldown_until_[f] = controller_.cooldownUntil(static_cast<Family>(f));
   }
@@ -221,6 +223,7 @@ std::string AutoRollback::stateJson() const {
             {"running", s.running},
             {"interval_s", optionalSeconds(s.interval_s)},
             {"last_evaluation_s_ago", optionalSeconds(s.last_evaluation_ago)},
+            {"evaluations", s.evaluations},
             {"config", configJson(s.config)},
             {"cooling_down", cooling},
             {"promotion_halted", s.promotion_halted},

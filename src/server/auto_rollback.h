@@ -50,6 +50,7 @@ struct AutoRollbackState {
   bool running = false;                         // the loop thread is started
   std::optional<double> interval_s;             // set by start()
   std::optional<double> last_evaluation_ago;    // seconds since the last evaluation
+  long long evaluations = 0;                    // evaluations so far (stepOnce calls)
   std::optional<RecordedDecision> last;         // the very last decision, "none" included
   std::optional<RecordedDecision> last_action;  // the last disable / set_percentage / alert
   std::deque<RecordedDecision> recent;          // not "none", newest first, bounded

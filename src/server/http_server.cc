@@ -53,6 +53,37 @@ bool isLangCode(std::string_view s) {
   });
 }
 
+// The fields of a complaint (HTTP body or listener WebSocket message), all optional.
+struct ComplaintFields {
+  std::string listener_key;
+  std::string text;
+  long long last_seq = -1;  // -1: not given
+};
+
+// Reads `names` of a complaint object with their types; returns the problem in our own words
+// (never the JSON library's), empty when the fields are valid.
+std::string readComplaint(const Json& j, std::initializer_list<const char*> names,
+                          ComplaintFields* out) {
+  for (const char* name : names) {
+    auto it = j.find(name);
+    if (it == j.end()) continue;
+    std::string_view n = name;
+    if (n == "last_seq") {
+      if (!it->is_number_integer() || it->get<long long>() < 0) {
+        return "last_seq must be an integer >= 0";
+      }
+      out->last_seq = it->get<long long>();
+    } else if (!it->is_string()) {
+      return std::string(name) + " must be a string";
+    } else if (n == "listener_key") {
+      out->listener_key = it->get<std::string>();
+    } else if (n == "text") {
+      out->text = it->get<std::string>();
+    }  // lang: accepted and ignored (the listener's language is known from its key)
+  }
+  return {};
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
@@ -237,9 +268,32 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
     touch();
     if (role_ == Role::kSpeaker) {
       if (!handleSpeakerFrame()) return;
+    } else if (!ws_.got_binary()) {
+      handleListenerText();
     }
     buf_.consume(buf_.size());
     doRead();
+  }
+
+  // A listener's text frame: {"type":"complaint","text"?,"last_seq"?} is answered with
+  // {"type":"complaint_received","counted","reason"?}; anything else is ignored.
+  void handleListenerText() {
+    Json j = Json::parse(beast::buffers_to_string(buf_.data()), nullptr, false);
+    if (!j.is_object()) return;
+    auto type = j.find("type");
+    if (type == j.end() || !type->is_string() || type->get<std::string>() != "complaint") return;
+    ComplaintFields fields;
+    ComplaintOutcome outcome;
+    if (std::string problem = readComplaint(j, {"text", "last_seq"}, &fields); !problem.empty()) {
+      (void)srv_.deps.registry->invalidComplaint(session_id_);
+      outcome = {false, "invalid_input"};
+    } else {
+      outcome = srv_.deps.registry->listenerComplaint(session_id_, connection_id_, fields.text,
+                                                      fields.last_seq);
+    }
+    Json reply = {{"type", "complaint_received"}, {"counted", outcome.counted}};
+    if (!outcome.counted) reply["reason"] = outcome.reason;
+    send({std::make_shared<const std::string>(reply.dump()), false, false});
   }
 
   // Returns false when the connection is being closed.
@@ -880,13 +934,26 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
     }
     if (parts.size() == 4 && parts[3] == "complaints") {
       if (method != http::verb::post) return methodNotAllowed();
-      Json body;
-      if (auto bad = parseBody(&body)) return bad;
-      std::string lang = body.value("lang", std::string());
-      std::string text = body.value("text", std::string());
-      auto st = deps.registry->complaint(id, lang, text);
-      if (!st.ok()) return fromError(st.error());
-      return jsonResponse(req, http::status::accepted, R"({"status":"recorded"})");
+      // Counted only with the listener_key of a listener connected to this session; anything
+      // else is answered 202 not_counted (or 400 when malformed) and never moves the rollout.
+      Json body = req.body().empty() ? Json::object() : Json::parse(req.body(), nullptr, false);
+      ComplaintFields fields;
+      const char* code = "invalid_json";
+      std::string problem = "the request body must be a JSON object";
+      if (body.is_object()) {
+        code = "invalid_input";
+        problem = readComplaint(body, {"listener_key", "text", "lang", "last_seq"}, &fields);
+      }
+      if (!problem.empty()) {
+        if (auto st = deps.registry->invalidComplaint(id); !st.ok()) return fromError(st.error());
+        return errorResponse(req, http::status::bad_request, code, problem);
+      }
+      auto outcome =
+          deps.registry->complaint(id, fields.listener_key, fields.text, fields.last_seq);
+      if (!outcome.ok()) return fromError(outcome.error());
+      Json j = {{"status", outcome->counted ? "recorded" : "not_counted"}};
+      if (!outcome->counted) j["reason"] = outcome->reason;
+      return jsonResponse(req, http::status::accepted, j.dump());
     }
     return errorResponse(req, http::status::not_found, "not_found", "no such endpoint");
   }

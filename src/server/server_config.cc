@@ -51,6 +51,7 @@ struct RollbackInteger {
 };
 constexpr RollbackInteger kRollbackIntegers[] = {
     {"min_samples", &obs::ControllerConfig::min_samples},
+    {"complaints_min_listeners", &obs::ControllerConfig::complaints_min_listeners},
     {"reduce_to", &obs::ControllerConfig::reduce_to},
     {"complaints_reduce_to", &obs::ControllerConfig::complaints_reduce_to},
 };
@@ -229,6 +230,8 @@ void applyServerTable(ServerConfig& config, const toml::table& table,
       r.integer(&config.history);
     } else if (key == "drain_timeout_seconds") {
       r.number(&config.drain_timeout_s);
+    } else if (key == "complaint_window_seconds") {
+      r.number(&config.complaint_window_s);
     } else if (key == "synthesize") {
       r.boolean(&config.synthesize);
     } else if (key == "languages") {
@@ -317,6 +320,7 @@ std::vector<std::string> ServerConfig::validate() const {
   if (auto nets = NetworkList::parse(trusted_networks); !nets.ok()) {
     p.push_back("trusted_networks: " + nets.error().message);
   }
+  range("complaint_window_seconds", complaint_window_s, 1, 86400, "seconds");
   if (host.empty()) p.push_back("host must not be empty");
   if (languages.empty()) p.push_back("languages must list at least one target language");
   if (!apertium_modes.empty()) {

@@ -48,6 +48,9 @@ struct ServerConfig {
   bool synthesize = true;                       // speech for listeners
   double drain_timeout_s = 15;                  // graceful shutdown budget
   std::vector<std::string> languages = {"es"};  // target languages offered
+  // A listener's complaints count at most once per this many seconds (the rest are answered,
+  // not counted).
+  double complaint_window_s = 600;
   std::string apertium_modes;  // apertium's <pair>.mode files; empty: /usr/share/apertium/modes
 
   // The automatic rollback ([rollback] table): the controller's thresholds, window, minimum

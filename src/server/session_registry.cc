@@ -1,8 +1,12 @@
 #include "server/session_registry.h"
 
+#include <sys/random.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <condition_variable>
+#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -30,7 +34,49 @@ struct ListenerEntry {
   std::uint64_t id;
   std::string lang;
   std::shared_ptr<MessageSink> sink;
+  std::string key;                     // listener_key of its "ready" message
+  std::optional<double> last_counted;  // Monitor clock time of its last counted complaint
 };
+
+// Random bytes from the OS CSPRNG (getrandom(2); /dev/urandom if that fails), in hex. Not the
+// registry's RandomSource: a fast generator whose raw outputs were handed to every listener
+// would let a client reconstruct its state.
+std::string osRandomHex(std::size_t bytes) {
+  std::vector<unsigned char> buf(bytes);
+  std::size_t got = 0;
+  while (got < bytes) {
+    ssize_t n = ::getrandom(buf.data() + got, bytes - got, 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<std::size_t>(n);
+  }
+  if (got < bytes) {
+    std::FILE* f = std::fopen("/dev/urandom", "rb");
+    got = f ? std::fread(buf.data(), 1, bytes, f) : 0;
+    if (f) std::fclose(f);
+    if (got < bytes) return {};  // no randomness: no key (HTTP complaints will not count)
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes * 2);
+  for (unsigned char b : buf) {
+    out += kHex[b >> 4];
+    out += kHex[b & 15];
+  }
+  return out;
+}
+
+// Constant-time comparison of equal-length keys.
+bool sameKey(std::string_view a, std::string_view b) {
+  if (a.size() != b.size() || a.empty()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  }
+  return diff == 0;
+}
+
+constexpr std::size_t kListenerKeyBytes = 16;  // 128 bits, 32 hex characters
 
 std::shared_ptr<const std::string> shared(std::string s) {
   return std::make_shared<const std::string>(std::move(s));
@@ -478,10 +524,12 @@ AttachResult SessionRegistry::attachListener(std::string_view id, std::string_vi
   // "ready" first: the documented signal that the listener is attached (counted against the
   // limit, receiving). Then, for a late joiner, the history before any new caption (same lock
   // as delivery).
-  Json ready = {{"type", "ready"}, {"session_id", s->id}, {"lang", lang}};
+  // listener_key names this listener in HTTP complaints while it is connected.
+  std::string key = osRandomHex(kListenerKeyBytes);
+  Json ready = {{"type", "ready"}, {"session_id", s->id}, {"lang", lang}, {"listener_key", key}};
   sink->send({std::make_shared<const std::string>(ready.dump()), false, false});
   for (const auto& msg : s->langs[std::string(lang)].history) sink->send({msg, false, false});
-  s->listeners.push_back({cid, std::string(lang), std::move(sink)});
+  s->listeners.push_back({cid, std::string(lang), std::move(sink), std::move(key), std::nullopt});
   monitor_.listenerJoined(s->side);
   return {0, "", cid};
 }
@@ -638,25 +686,93 @@ core::Status SessionRegistry::end(std::string_view id, std::string_view reason) 
   return core::okStatus();
 }
 
-core::Status SessionRegistry::complaint(std::string_view id, std::string_view lang,
-                                        std::string_view text) {
-  auto s = find(id);
-  obs::Decision side = obs::Decision::kFinalOnly;
-  if (s) {
-    std::lock_guard lock(s->mu);
-    ++s->complaints;
-    side = s->side;
+core::Result<obs::Decision> SessionRegistry::sideOf(std::string_view id) const {
+  if (auto s = find(id)) return s->side;
+  auto rec = store_.session(id);
+  if (!rec.ok()) return rec.error();
+  if (!rec->has_value()) return core::Error::notFound("unknown session");
+  return decisionFromJson(std::string(id), (**rec).decision_json).enabled
+             ? obs::Decision::kPartial
+             : obs::Decision::kFinalOnly;
+}
+
+ComplaintOutcome SessionRegistry::judgeComplaint(Session& s, std::uint64_t connection_id,
+                                                 std::string_view via, std::string_view text,
+                                                 long long last_seq) {
+  auto it = std::find_if(s.listeners.begin(), s.listeners.end(),
+                         [&](const ListenerEntry& l) { return l.id == connection_id; });
+  ComplaintOutcome out;
+  if (s.ending) {
+    out.reason = "session_ended";
+  } else if (connection_id == 0 || it == s.listeners.end()) {
+    out.reason = "not_a_listener";
   } else {
-    auto rec = store_.session(id);
-    if (!rec.ok()) return rec.error();
-    if (!rec->has_value()) return core::Error::notFound("unknown session");
-    side = decisionFromJson(std::string(id), (**rec).decision_json).enabled
-               ? obs::Decision::kPartial
-               : obs::Decision::kFinalOnly;
+    double now = monitor_.now();
+    if (it->last_counted && now - *it->last_counted < options_.complaint_window_s) {
+      out.reason = "repeated";
+    } else {
+      it->last_counted = now;
+      out.counted = true;
+    }
   }
-  monitor_.complaint(side);
-  core::log::warn("listener_complaint", id, "listener reported a problem",
-                  {{"lang", std::string(lang)}, {"text", std::string(text.substr(0, 500))}});
+  if (!out.counted) {
+    monitor_.complaintRejected(s.side, out.reason);
+    core::log::debug("listener_complaint_rejected", s.id, "complaint answered, not counted",
+                     {{"reason", out.reason}, {"via", std::string(via)}});
+    return out;
+  }
+  ++s.complaints;
+  monitor_.complaint(s.side, s.id + "/" + std::to_string(connection_id));
+  core::log::warn("listener_complaint", s.id, "listener reported a problem",
+                  {{"lang", it->lang},
+                   {"via", std::string(via)},
+                   {"last_seq", last_seq},
+                   {"text", std::string(text.substr(0, 500))}});
+  return out;
+}
+
+core::Result<ComplaintOutcome> SessionRegistry::complaint(std::string_view id,
+                                                          std::string_view listener_key,
+                                                          std::string_view text,
+                                                          long long last_seq) {
+  auto s = find(id);
+  if (!s) {
+    auto side = sideOf(id);  // ended (in the store) or unknown (kNotFound)
+    if (!side.ok()) return side.error();
+    monitor_.complaintRejected(*side, "session_ended");
+    return ComplaintOutcome{false, "session_ended"};
+  }
+  std::lock_guard lock(s->mu);
+  if (listener_key.empty() && !s->ending) {
+    monitor_.complaintRejected(s->side, "no_listener_key");
+    core::log::debug("listener_complaint_rejected", s->id, "complaint answered, not counted",
+                     {{"reason", "no_listener_key"}, {"via", "http"}});
+    return ComplaintOutcome{false, "no_listener_key"};
+  }
+  std::uint64_t cid = 0;
+  for (const auto& l : s->listeners) {
+    if (sameKey(l.key, listener_key)) cid = l.id;
+  }
+  return judgeComplaint(*s, cid, "http", text, last_seq);
+}
+
+ComplaintOutcome SessionRegistry::listenerComplaint(std::string_view id,
+                                                    std::uint64_t connection_id,
+                                                    std::string_view text, long long last_seq) {
+  auto s = find(id);
+  if (!s) {
+    auto side = sideOf(id);
+    if (side.ok()) monitor_.complaintRejected(*side, "session_ended");
+    return {false, "session_ended"};
+  }
+  std::lock_guard lock(s->mu);
+  return judgeComplaint(*s, connection_id, "websocket", text, last_seq);
+}
+
+core::Status SessionRegistry::invalidComplaint(std::string_view id) {
+  auto side = sideOf(id);
+  if (!side.ok()) return side.error();
+  monitor_.complaintRejected(*side, "invalid_input");
   return core::okStatus();
 }
 

@@ -47,6 +47,7 @@ struct RegistryOptions {
   std::size_t max_sessions = 8;                 // active sessions; create() refuses beyond
   double unused_session_s = 600;  // a session no speaker ever connected to ends after this
   double speaker_idle_s = 1800;   // a session whose speaker left ends after this
+  double complaint_window_s = 600;  // a listener's complaints count at most once per window
 };
 
 // What create() is asked for (POST /api/sessions).
@@ -70,6 +71,17 @@ using PipelineStarter = std::function<core::Result<std::unique_ptr<pipeline::Ses
 struct CreatedSession {
   std::string id;
   std::string token;
+};
+
+// What became of a listener's complaint: counted (parley_listener_complaints_total, the rollback
+// controller's complaints row) or only answered, with the reason (the `reason` label of
+// parley_listener_complaints_rejected_total): "no_listener_key", "not_a_listener" (the key is
+// not that of a listener connected to this session now), "repeated" (this listener's complaint
+// already counted within complaint_window_s), "session_ended". Malformed complaints are
+// "invalid_input" (invalidComplaint()).
+struct ComplaintOutcome {
+  bool counted = false;
+  std::string reason;  // empty when counted
 };
 
 // The outcome of attaching a connection: close_code 0 means attached.
@@ -119,6 +131,9 @@ class SessionRegistry {
   // active so the speaker can reconnect.
   void speakerGone(std::string_view id, std::uint64_t connection_id);
 
+  // A listener connection. Its first message, {"type":"ready","session_id","lang",
+  // "listener_key"}, carries a key of 128 bits from the OS CSPRNG that identifies this listener
+  // for HTTP complaints while it stays connected (forgotten by listenerGone()).
   AttachResult attachListener(std::string_view id, std::string_view lang,
                               std::shared_ptr<MessageSink> sink);
   void listenerGone(std::string_view id, std::uint64_t connection_id);
@@ -127,8 +142,20 @@ class SessionRegistry {
   // listener {"type":"session_ended"} and closes them with 1000.
   core::Status end(std::string_view id, std::string_view reason);
 
-  // A listener's problem report (the runbook's user-complaint signal).
-  core::Status complaint(std::string_view id, std::string_view lang, std::string_view text);
+  // A listener's problem report (the runbook's user-complaint signal). Only a listener
+  // connected to the session can make one count, at most once per complaint_window_s (on the
+  // Monitor's clock); anything else is answered with a reason and counted as rejected, so that
+  // anonymous requests never move the rollout. `last_seq` < 0: not given.
+  // POST /api/sessions/<id>/complaints: the listener is named by its listener_key (empty: none).
+  // kNotFound for a session that never existed.
+  core::Result<ComplaintOutcome> complaint(std::string_view id, std::string_view listener_key,
+                                           std::string_view text, long long last_seq);
+  // {"type":"complaint"} on the listener WebSocket `connection_id`.
+  ComplaintOutcome listenerComplaint(std::string_view id, std::uint64_t connection_id,
+                                     std::string_view text, long long last_seq);
+  // A malformed complaint (wrongly typed fields): counted as rejected ("invalid_input") only.
+  // kNotFound for a session that never existed.
+  core::Status invalidComplaint(std::string_view id);
 
   // Applies the current flag snapshot and kill switch to running sessions.
   void applyFlags();
@@ -155,6 +182,11 @@ class SessionRegistry {
                const std::string& text, const std::string& source_text, double audio_start,
                double audio_end, double latency_s, const std::vector<std::int16_t>* audio);
   std::shared_ptr<Session> load(const storage::SessionRecord& record);
+  // Counts or refuses a complaint of the listener connection_id (0: none), with s.mu held.
+  ComplaintOutcome judgeComplaint(Session& s, std::uint64_t connection_id, std::string_view via,
+                                  std::string_view text, long long last_seq);
+  // The decision side of a session that is active or in the store (ended); kNotFound otherwise.
+  core::Result<obs::Decision> sideOf(std::string_view id) const;
 
   RegistryOptions options_;
   storage::Store& store_;

@@ -9,6 +9,12 @@ foreach(t stream bad_input crash security)
                    $<TARGET_FILE:parley> ${CMAKE_SOURCE_DIR})
   set_tests_properties(e2e_server_${t} PROPERTIES TIMEOUT 240 LABELS "e2e;server")
 endforeach()
+# Listener complaints cannot be forged (anonymous ones are answered, never counted) and the
+# controller's complaints row needs distinct listeners. About 20 s.
+add_test(NAME e2e_server_complaints
+         COMMAND ${PARLEY_SERVER_PYTHON} ${CMAKE_SOURCE_DIR}/tests/e2e/server_complaints_test.py
+                 $<TARGET_FILE:parley> ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_server_complaints PROPERTIES TIMEOUT 240 LABELS "e2e;server")
 add_test(NAME e2e_server_browser
          COMMAND ${PARLEY_SERVER_PYTHON} ${CMAKE_SOURCE_DIR}/tests/e2e/server_browser_test.py
                  $<TARGET_FILE:parley> ${CMAKE_SOURCE_DIR})

@@ -36,6 +36,7 @@ void observeEverything(Metrics& m, Decision d) {
   m.sessionStarted(d);
   m.listenerJoined(d);
   m.complaint(d);
+  m.complaintRejected(d, "no_listener_key");
   m.captionsCoalesced(d, 2);
   m.error(d, "tts");
 }
@@ -135,6 +136,22 @@ TEST(Metrics, GaugesAndErrorKinds) {
   EXPECT_EQ(sampleValue(text, "parley_listeners{decision=\"partial\"}"), 1);
   EXPECT_EQ(sampleValue(text, "parley_errors_total{decision=\"partial\",kind=\"internal\"}"), 1);
   EXPECT_EQ(sampleValue(text, "parley_errors_total{decision=\"none\",kind=\"storage\"}"), 1);
+}
+
+TEST(Metrics, RejectedComplaintsByReason) {
+  Metrics m;
+  m.complaintRejected(Decision::kPartial, "no_listener_key");
+  m.complaintRejected(Decision::kPartial, "no_listener_key");
+  m.complaintRejected(Decision::kPartial, "repeated");
+  m.complaintRejected(Decision::kFinalOnly, "who-knows");  // unknown reason: invalid_input
+  const std::string text = m.exposition();
+  const std::string name = "parley_listener_complaints_rejected_total";
+  EXPECT_EQ(sampleValue(text, name + "{decision=\"partial\",reason=\"no_listener_key\"}"), 2);
+  EXPECT_EQ(sampleValue(text, name + "{decision=\"partial\",reason=\"repeated\"}"), 1);
+  EXPECT_EQ(sampleValue(text, name + "{decision=\"partial\",reason=\"not_a_listener\"}"), 0);
+  EXPECT_EQ(sampleValue(text, name + "{decision=\"final_only\",reason=\"invalid_input\"}"), 1);
+  // Rejected complaints are not complaints.
+  EXPECT_EQ(sampleValue(text, "parley_listener_complaints_total{decision=\"partial\"}"), 0);
 }
 
 TEST(Metrics, CoalescedCaptionsCountSegmentsPerDecision) {

@@ -27,7 +27,7 @@ TEST(Monitor, ControllerInputFromObservations) {
   for (int i = 0; i < 4; ++i) monitor.error(Decision::kPartial, "translate");
   monitor.error("storage");  // not tied to a session: not in either side's rate
   for (int i = 0; i < 100; ++i) monitor.observeWordLatency(Decision::kPartial, i < 90 ? 0.5 : 6);
-  monitor.complaint(Decision::kPartial);
+  monitor.complaint(Decision::kPartial, "p0/1");
   clock.advance(100);
   ControllerConfig config;
   ControllerInput in = monitor.controllerInput(50, true, config);
@@ -41,6 +41,7 @@ TEST(Monitor, ControllerInputFromObservations) {
   EXPECT_DOUBLE_EQ(in.canary.dropped_per_min, 100);
   EXPECT_DOUBLE_EQ(in.canary.orphaned_per_session, 2);
   EXPECT_DOUBLE_EQ(in.canary.complaints_per_hour, 1);
+  EXPECT_EQ(in.canary.complaining_listeners, 1);
   EXPECT_TRUE(std::isnan(in.baseline.latency_p95_s));
   EXPECT_EQ(in.baseline.error_rate, 0);
   // Driving the controller with it: 5-7 s latency -> not below 50%: hold; from 100%: 50%.
@@ -56,6 +57,27 @@ TEST(Monitor, ControllerInputFromObservations) {
   EXPECT_EQ(in.canary.samples, 6);
   EXPECT_TRUE(std::isnan(in.canary.latency_p95_s));
   EXPECT_EQ(in.canary.dropped_per_min, 0);
+}
+
+// The complaints row's input counts listeners, not complaints.
+TEST(Monitor, ComplaintsPerHourCountsDistinctListeners) {
+  core::ManualClock clock(1000);
+  Monitor monitor(clock);
+  for (int i = 0; i < 5; ++i) monitor.complaint(Decision::kPartial, "s/1");  // one voice
+  monitor.complaint(Decision::kPartial, "s/2");
+  monitor.complaint(Decision::kFinalOnly, "t/1");
+  monitor.complaintRejected(Decision::kPartial, "no_listener_key");  // never an input
+  clock.advance(10);
+  ControllerConfig config;
+  config.complaints_window_s = 600;
+  ControllerInput in = monitor.controllerInput(100, true, config);
+  EXPECT_EQ(in.canary.complaining_listeners, 2);
+  EXPECT_DOUBLE_EQ(in.canary.complaints_per_hour, 12);  // 2 listeners in 10 minutes
+  EXPECT_EQ(in.baseline.complaining_listeners, 1);
+  clock.advance(600);  // out of the complaints window
+  in = monitor.controllerInput(100, true, config);
+  EXPECT_EQ(in.canary.complaining_listeners, 0);
+  EXPECT_DOUBLE_EQ(in.canary.complaints_per_hour, 0);
 }
 
 TEST(Monitor, AlarmsJsonAndMetricsText) {

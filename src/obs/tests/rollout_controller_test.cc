@@ -98,8 +98,19 @@ INSTANTIATE_TEST_SUITE_P(
                   Action::kSetPercentage, 50, "dropped_per_min 250 > 200 over 5m"},
         MatrixRow{"orphaned_hold_alert", [](SideMetrics& s) { s.orphaned_per_session = 25; },
                   Action::kHold, 0, "orphaned_per_session 25 > 20 over 5m"},
-        MatrixRow{"complaints_reduce", [](SideMetrics& s) { s.complaints_per_hour = 6; },
+        MatrixRow{"complaints_reduce",
+                  [](SideMetrics& s) {
+                    s.complaints_per_hour = 6;
+                    s.complaining_listeners = 6;
+                  },
                   Action::kSetPercentage, 10, "complaints_per_hour 6 > 5 over 1h"},
+        MatrixRow{"complaints_too_few_listeners",
+                  [](SideMetrics& s) {
+                    s.complaints_per_hour = 6;
+                    s.complaining_listeners = 2;
+                  },
+                  Action::kHold, 0,
+                  "complaints_per_hour 6 > 5 over 1h; insufficient data (2 < 3 listeners)"},
         MatrixRow{"at_thresholds_nothing",
                   [](SideMetrics& s) {
                     s.latency_p95_s = 5;
@@ -134,6 +145,7 @@ TEST(RolloutController, MostSevereRowWins) {
   SideMetrics canary = healthy();
   canary.latency_p95_s = 6;        // -> 50%
   canary.complaints_per_hour = 9;  // -> 10%
+  canary.complaining_listeners = 9;
   auto d = controller.step(window(0, 100, canary));
   EXPECT_EQ(d.action, Action::kSetPercentage);
   EXPECT_EQ(d.percentage, 10);
@@ -143,6 +155,56 @@ TEST(RolloutController, MostSevereRowWins) {
   d = other.step(window(0, 100, canary));
   EXPECT_EQ(d.action, Action::kDisable);
   EXPECT_EQ(d.metric, "error_rate");
+}
+
+// The complaints row counts distinct listeners and needs complaints_min_listeners of them, like
+// min_samples for the whole step: a few voices (or one script) are not a signal.
+TEST(RolloutController, ComplaintsRowNeedsMinimumDistinctListeners) {
+  ControllerConfig config;
+  config.complaints_min_listeners = 4;
+  config.complaints_window_s = 600;  // one listener = 6 per hour: the rate alone would breach
+  RolloutController controller(config);
+  RecordingActuator actuator;
+  SideMetrics canary = healthy();
+  canary.complaints_per_hour = 18;
+  canary.complaining_listeners = 3;
+  auto d = controller.step(window(0, 100, canary, healthy()), &actuator);
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_EQ(d.reason, "complaints_per_hour 18 > 5 over 10m; insufficient data (3 < 4 listeners)");
+  EXPECT_EQ(d.metric, "complaints_per_hour");
+  EXPECT_FALSE(d.alert);
+  EXPECT_TRUE(actuator.calls.empty());
+  EXPECT_FALSE(controller.cooldownUntil(RolloutController::kComplaints));  // nothing was done
+  // Other rows still act while the complaints row lacks listeners.
+  SideMetrics slow = canary;
+  slow.latency_p95_s = 6;
+  d = RolloutController(config).step(window(0, 100, slow, healthy()));
+  EXPECT_EQ(d.action, Action::kSetPercentage);
+  EXPECT_EQ(d.percentage, 50);
+  EXPECT_EQ(d.metric, "latency_p95_s");
+  // Enough distinct listeners: the row acts.
+  canary.complaints_per_hour = 24;
+  canary.complaining_listeners = 4;
+  d = controller.step(window(60, 100, canary, healthy()), &actuator);
+  EXPECT_EQ(d.action, Action::kSetPercentage);
+  EXPECT_EQ(d.percentage, 10);
+  EXPECT_EQ(d.reason, "complaints_per_hour 24 > 5 over 10m");
+  ASSERT_EQ(actuator.calls.size(), 1u);
+}
+
+TEST(RolloutController, BaselineComplaintsNeedMinimumListenersToExcuse) {
+  SideMetrics canary = healthy();
+  canary.complaints_per_hour = 9;
+  canary.complaining_listeners = 9;
+  SideMetrics baseline = healthy(40);
+  baseline.complaints_per_hour = 9;
+  baseline.complaining_listeners = 2;  // too few voices to say "not the feature's fault"
+  auto d = RolloutController({}).step(window(0, 100, canary, baseline));
+  EXPECT_EQ(d.action, Action::kSetPercentage) << d.reason;
+  baseline.complaining_listeners = 9;
+  d = RolloutController({}).step(window(0, 100, canary, baseline));
+  EXPECT_EQ(d.action, Action::kHold);
+  EXPECT_NE(d.reason.find("not the feature's fault"), std::string::npos) << d.reason;
 }
 
 TEST(RolloutController, NoDataIsInsufficientNeverAFailure) {
@@ -320,6 +382,7 @@ TEST(RolloutController, RollbackHaltsPromotion) {
   RolloutController controller(config);
   SideMetrics bad = healthy();
   bad.complaints_per_hour = 8;
+  bad.complaining_listeners = 8;
   auto d = controller.step(window(0, 50, bad));
   ASSERT_EQ(d.action, Action::kSetPercentage);
   EXPECT_EQ(d.percentage, 10);
@@ -400,17 +463,20 @@ TEST(ControllerConfig, ValidateNamesFields) {
   EXPECT_TRUE(c.validate().empty());
   c.min_samples = 0;
   c.reduce_to = 100;
+  c.complaints_min_listeners = 0;
   auto problems = c.validate();
-  ASSERT_EQ(problems.size(), 2u);
+  ASSERT_EQ(problems.size(), 3u);
   EXPECT_NE(problems[0].find("min_samples"), std::string::npos);
-  EXPECT_NE(problems[1].find("reduce_to"), std::string::npos);
+  EXPECT_NE(problems[1].find("complaints_min_listeners"), std::string::npos);
+  EXPECT_NE(problems[2].find("reduce_to"), std::string::npos);
 }
 
 TEST(ControllerJsonl, ParsesInputLines) {
   auto in = parseControllerInput(
       R"({"t": 60, "percentage": 50, "canary": {"samples": 12, "latency_p95_s": 6.2,
           "error_rate": 0.01, "dropped_per_min": 3, "orphaned_per_session": 0.5,
-          "complaints_per_hour": 1}, "baseline": {"samples": 40, "latency_p95_s": 3.1}})");
+          "complaints_per_hour": 1, "complaining_listeners": 1},
+          "baseline": {"samples": 40, "latency_p95_s": 3.1}})");
   ASSERT_TRUE(in.ok()) << in.error().message;
   EXPECT_EQ(in->t, 60);
   EXPECT_EQ(in->percentage, 50);
@@ -418,6 +484,8 @@ TEST(ControllerJsonl, ParsesInputLines) {
   EXPECT_EQ(in->canary.latency_p95_s, 6.2);
   EXPECT_EQ(in->baseline.samples, 40);
   EXPECT_TRUE(std::isnan(in->baseline.error_rate));
+  EXPECT_EQ(in->canary.complaining_listeners, 1);
+  EXPECT_EQ(in->baseline.complaining_listeners, 0);  // missing: none (the row cannot act)
 }
 
 TEST(ControllerJsonl, RejectsBadLinesWithTheField) {
@@ -438,6 +506,9 @@ TEST(ControllerJsonl, RejectsBadLinesWithTheField) {
         Case{R"({"t": 1, "percentage": 10, "canary": {"samples": 3,
                              "error_rate": 5}})",
              "canary.error_rate"},
+        Case{R"({"t": 1, "percentage": 10, "canary": {"samples": 3,
+                             "complaining_listeners": 1.5}})",
+             "canary.complaining_listeners"},
         Case{R"({"t": 1, "percentage": 10, "enabled": "false",
                              "canary": {"samples": 3}})",
              "enabled"}}) {

@@ -73,6 +73,20 @@ TEST(SignalWindows, SessionsActiveDuringWindow) {
   EXPECT_EQ(w.sessionsActive(Decision::kPartial, 0, 5000), 1);
 }
 
+TEST(SignalWindows, ComplainingListenersCountsEachListenerOnce) {
+  SignalWindows w;
+  for (double t : {10.0, 20.0, 30.0}) w.complaintFrom(Decision::kPartial, "s/1", t);
+  w.complaintFrom(Decision::kPartial, "s/2", 40);
+  w.complaintFrom(Decision::kFinalOnly, "t/1", 40);
+  EXPECT_EQ(w.complainingListeners(Decision::kPartial, 0, 100), 2);
+  EXPECT_EQ(w.complainingListeners(Decision::kFinalOnly, 0, 100), 1);
+  EXPECT_EQ(w.complainingListeners(Decision::kPartial, 30, 100), 1);  // (from, to]: only s/2
+  EXPECT_EQ(w.complainingListeners(Decision::kPartial, 0, 10), 1);
+  EXPECT_EQ(w.complainingListeners(Decision::kPartial, 40, 100), 0);
+  w.prune(35 + 3660);  // s/1's complaints are past the horizon: forgotten
+  EXPECT_EQ(w.complainingListeners(Decision::kPartial, 0, 5000), 1);
+}
+
 TEST(SignalWindows, ErrorsAllIncludesUnattributed) {
   SignalWindows w;
   w.add(Signal::kErrors, Decision::kPartial, 10, 2);

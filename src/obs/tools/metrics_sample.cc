@@ -27,6 +27,7 @@ int main() {
     metrics.sessionStarted(d);
     metrics.listenerJoined(d);
     metrics.complaint(d);
+    metrics.complaintRejected(d, "no_listener_key");
     metrics.error(d, "translate");
   }
   metrics.error("storage");

@@ -115,6 +115,7 @@ TEST(AutoRollbackState, BeforeAnyEvaluation) {
   EXPECT_FALSE(j["running"].get<bool>());
   EXPECT_TRUE(j["interval_s"].is_null());
   EXPECT_TRUE(j["last_evaluation_s_ago"].is_null());
+  EXPECT_EQ(j["evaluations"], 0);
   EXPECT_TRUE(j["last"].is_null());
   EXPECT_TRUE(j["last_action"].is_null());
   EXPECT_TRUE(j["recent"].empty());
@@ -122,6 +123,7 @@ TEST(AutoRollbackState, BeforeAnyEvaluation) {
   // The configuration as the controller uses it: the runbook's matrix by default.
   const Json& c = j["config"];
   EXPECT_EQ(c["min_samples"], 5);
+  EXPECT_EQ(c["complaints_min_listeners"], 3);
   EXPECT_EQ(c["window_s"], 300);
   EXPECT_EQ(c["complaints_window_s"], 3600);
   EXPECT_EQ(c["latency_cooldown_s"], 300);
@@ -172,6 +174,7 @@ TEST(AutoRollbackState, HoldIsTheLastDecisionAndRepeatsAreCounted) {
   ASSERT_EQ(j["recent"].size(), 1u);
   EXPECT_EQ(j["recent"][0]["repeats"], 2);
   EXPECT_DOUBLE_EQ(j["recent"][0]["t"].get<double>(), 1007.5);
+  EXPECT_EQ(j["evaluations"], 2);  // every evaluation counts, repeated holds included
   EXPECT_LE(j["recent"][0]["first_at"].get<double>(), j["recent"][0]["at"].get<double>());
   EXPECT_DOUBLE_EQ(j["last_evaluation_s_ago"].get<double>(), 0.0);
 }

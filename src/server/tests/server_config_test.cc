@@ -94,6 +94,25 @@ TEST(ServerConfig, RollbackDefaultsAreTheRunbooks) {
   EXPECT_DOUBLE_EQ(c.rollback.error_cooldown_s, 120);
   EXPECT_TRUE(c.rollback.promotion.empty());
   EXPECT_TRUE(c.apertium_modes.empty());
+  EXPECT_EQ(c.rollback.complaints_min_listeners, 3);
+}
+
+TEST(ServerConfig, ComplaintWindow) {
+  EXPECT_DOUBLE_EQ(ServerConfig{}.complaint_window_s, 600);
+  ServerConfig c;
+  engine::EngineConfig e;
+  auto st = applyServerConfigFile(
+      c, e, writeFile("complaint_window.toml", "[server]\ncomplaint_window_seconds = 120\n"));
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_DOUBLE_EQ(c.complaint_window_s, 120);
+  std::string m =
+      fileProblems("complaint_window_bad.toml", "[server]\ncomplaint_window_seconds = \"1m\"\n");
+  EXPECT_NE(m.find("server.complaint_window_seconds must be a number"), std::string::npos) << m;
+  c.complaint_window_s = 0;
+  auto p = c.validate();
+  ASSERT_EQ(p.size(), 1u) << joined(p);
+  EXPECT_NE(p[0].find("complaint_window_seconds must be in [1, 86400] seconds"), std::string::npos)
+      << p[0];
 }
 
 TEST(ServerConfig, EveryRollbackKeyIsApplied) {
@@ -106,6 +125,7 @@ TEST(ServerConfig, EveryRollbackKeyIsApplied) {
                         "enabled = false\n"
                         "interval_seconds = 5\n"
                         "min_samples = 2\n"
+                        "complaints_min_listeners = 4\n"
                         "window_seconds = 30\n"
                         "complaints_window_seconds = 600\n"
                         "latency_cooldown_seconds = 60\n"
@@ -128,6 +148,7 @@ TEST(ServerConfig, EveryRollbackKeyIsApplied) {
   EXPECT_FALSE(r.enabled);
   EXPECT_DOUBLE_EQ(c.rollback_interval_s, 5);
   EXPECT_EQ(r.min_samples, 2);
+  EXPECT_EQ(r.complaints_min_listeners, 4);
   EXPECT_DOUBLE_EQ(r.window_s, 30);
   EXPECT_DOUBLE_EQ(r.complaints_window_s, 600);
   EXPECT_DOUBLE_EQ(r.latency_cooldown_s, 60);
@@ -183,6 +204,7 @@ TEST(ServerConfig, EveryRollbackKeyRefusesTheWrongType) {
       {"min_samples", "5.5", "rollback.min_samples must be an integer"},
       {"min_samples", "\"5\"", "rollback.min_samples must be an integer"},
       {"min_samples", "10000000000", "rollback.min_samples is out of range"},
+      {"complaints_min_listeners", "2.5", "rollback.complaints_min_listeners must be an integer"},
       {"window_seconds", "\"300\"", "rollback.window_seconds must be a number"},
       {"window_seconds", "inf", "rollback.window_seconds must be a finite number"},
       {"complaints_window_seconds", "true", "rollback.complaints_window_seconds must be a number"},
@@ -243,6 +265,7 @@ TEST(ServerConfig, RollbackRangesAreValidatedByKeyName) {
       {"interval_seconds = 0.5", "rollback.interval_seconds must be in [1, 3600] seconds"},
       {"interval_seconds = 3601", "rollback.interval_seconds must be in [1, 3600] seconds"},
       {"min_samples = 0", "rollback.min_samples must be an integer >= 1"},
+      {"complaints_min_listeners = 0", "rollback.complaints_min_listeners must be an integer >= 1"},
       {"window_seconds = 0", "rollback.window_seconds must be > 0"},
       {"window_seconds = 7200", "rollback.window_seconds must be at most 3600 seconds"},
       {"complaints_window_seconds = -1", "rollback.complaints_window_seconds must be > 0"},

@@ -60,6 +60,21 @@ class RegistryTest : public ::testing::Test {
     return out;
   }
 
+  // The listener_key of a listener's {"type":"ready"} message.
+  static std::string keyOf(RecordingSink& sink) {
+    Json ready = Json::parse(sink.text.at(0));
+    EXPECT_EQ(ready["type"], "ready");
+    return ready.value("listener_key", std::string());
+  }
+
+  // Distinct complaining listeners the rollback controller sees (both sides).
+  int complainingListeners() {
+    auto in = monitor_->controllerInput(100, true, obs::ControllerConfig{});
+    return in.canary.complaining_listeners + in.baseline.complaining_listeners;
+  }
+
+  std::string metrics() const { return monitor_->metricsText(); }
+
   std::filesystem::path dir_;
   core::ManualClock clock_;
   std::unique_ptr<storage::Store> store_;
@@ -292,6 +307,118 @@ TEST_F(RegistryTest, RestartRestoresSessionsSeqAndHistory) {
   }
   ASSERT_TRUE(last["audio_end"].is_number()) << last.dump();
   EXPECT_DOUBLE_EQ(last["audio_end"].get<double>(), 5.0 + 2.0);
+}
+
+// Item 4: anonymous POSTs to /complaints moved the global rollout. A complaint counts only from a
+// listener connected to the session, once per complaint window.
+TEST_F(RegistryTest, AnonymousComplaintIsAnsweredButNotCounted) {
+  auto c = *registry_->create("en", {"es"});
+  auto listener = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachListener(c.id, "es", listener).close_code, 0);
+  for (int i = 0; i < 40; ++i) {
+    auto r = registry_->complaint(c.id, "", "captions are wrong", -1);
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_FALSE(r->counted);
+    EXPECT_EQ(r->reason, "no_listener_key");
+  }
+  auto wrong = registry_->complaint(c.id, std::string(32, 'a'), "", -1);
+  ASSERT_TRUE(wrong.ok());
+  EXPECT_FALSE(wrong->counted);
+  EXPECT_EQ(wrong->reason, "not_a_listener");
+  EXPECT_EQ(complainingListeners(), 0);
+  EXPECT_EQ(Json::parse(*registry_->describeJson(c.id))["complaints"], 0);
+  const std::string text = metrics();
+  EXPECT_NE(text.find("parley_listener_complaints_rejected_total{decision=\"partial\",reason="
+                      "\"no_listener_key\"} 40"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("parley_listener_complaints_total{decision=\"partial\"} 0"),
+            std::string::npos);
+  // Unknown sessions stay unknown.
+  EXPECT_EQ(registry_->complaint("no-such-1", "", "", -1).error().code, core::ErrorCode::kNotFound);
+  EXPECT_EQ(registry_->invalidComplaint("no-such-1").error().code, core::ErrorCode::kNotFound);
+  EXPECT_TRUE(registry_->invalidComplaint(c.id).ok());
+  EXPECT_NE(metrics().find("reason=\"invalid_input\"} 1"), std::string::npos);
+}
+
+TEST_F(RegistryTest, ListenerKeyComplaintCountsOncePerWindow) {
+  auto c = *registry_->create("en", {"es"});
+  auto a = std::make_shared<RecordingSink>();
+  auto b = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachListener(c.id, "es", a).close_code, 0);
+  ASSERT_EQ(registry_->attachListener(c.id, "en", b).close_code, 0);
+  std::string key = keyOf(*a);
+  EXPECT_EQ(key.size(), 32u);  // 128 bits in hex
+  EXPECT_EQ(key.find_first_not_of("0123456789abcdef"), std::string::npos) << key;
+  EXPECT_NE(key, keyOf(*b));
+  auto first = registry_->complaint(c.id, key, "out of sync", 7);
+  ASSERT_TRUE(first.ok());
+  EXPECT_TRUE(first->counted);
+  EXPECT_EQ(first->reason, "");
+  clock_.advance(options_.complaint_window_s - 1);
+  auto again = registry_->complaint(c.id, key, "still", 9);
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->counted);
+  EXPECT_EQ(again->reason, "repeated");
+  clock_.advance(1);  // a full window after the counted one
+  auto later = registry_->complaint(c.id, key, "still", 12);
+  ASSERT_TRUE(later.ok());
+  EXPECT_TRUE(later->counted);
+  EXPECT_EQ(Json::parse(*registry_->describeJson(c.id))["complaints"], 2);
+  EXPECT_EQ(complainingListeners(), 1);  // one listener is one voice, however often
+  EXPECT_NE(metrics().find("parley_listener_complaints_total{decision=\"partial\"} 2"),
+            std::string::npos);
+  EXPECT_NE(metrics().find("reason=\"repeated\"} 1"), std::string::npos);
+}
+
+TEST_F(RegistryTest, KeyOfDisconnectedOrOtherSessionsListenerIsNotCounted) {
+  auto c = *registry_->create("en", {"es"});
+  auto other = *registry_->create("en", {"es"});
+  auto gone = std::make_shared<RecordingSink>();
+  auto elsewhere = std::make_shared<RecordingSink>();
+  auto attached = registry_->attachListener(c.id, "es", gone);
+  ASSERT_EQ(attached.close_code, 0);
+  ASSERT_EQ(registry_->attachListener(other.id, "es", elsewhere).close_code, 0);
+  std::string gone_key = keyOf(*gone);
+  registry_->listenerGone(c.id, attached.connection_id);
+  auto r = registry_->complaint(c.id, gone_key, "", -1);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->counted);
+  EXPECT_EQ(r->reason, "not_a_listener");
+  r = registry_->complaint(c.id, keyOf(*elsewhere), "", -1);  // a listener of another session
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->counted);
+  EXPECT_EQ(r->reason, "not_a_listener");
+  EXPECT_EQ(complainingListeners(), 0);
+  // The same key on its own session counts.
+  r = registry_->complaint(other.id, keyOf(*elsewhere), "", -1);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->counted);
+  // After the session ended nobody is connected any more.
+  ASSERT_TRUE(registry_->end(other.id, "speaker").ok());
+  r = registry_->complaint(other.id, keyOf(*elsewhere), "", -1);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->counted);
+  EXPECT_EQ(r->reason, "session_ended");
+}
+
+TEST_F(RegistryTest, WebSocketComplaintsCountDistinctListeners) {
+  auto c = *registry_->create("en", {"es"});
+  std::vector<std::uint64_t> ids;
+  for (int i = 0; i < 3; ++i) {
+    auto r = registry_->attachListener(c.id, "es", std::make_shared<RecordingSink>());
+    ASSERT_EQ(r.close_code, 0);
+    ids.push_back(r.connection_id);
+  }
+  for (auto id : ids) EXPECT_TRUE(registry_->listenerComplaint(c.id, id, "lag", 3).counted);
+  auto repeated = registry_->listenerComplaint(c.id, ids[0], "lag", 4);
+  EXPECT_FALSE(repeated.counted);
+  EXPECT_EQ(repeated.reason, "repeated");
+  EXPECT_EQ(registry_->listenerComplaint(c.id, 999999, "", -1).reason, "not_a_listener");
+  EXPECT_EQ(complainingListeners(), 3);
+  registry_->listenerGone(c.id, ids[1]);
+  EXPECT_EQ(registry_->listenerComplaint(c.id, ids[1], "", -1).reason, "not_a_listener");
+  EXPECT_EQ(registry_->listenerComplaint("no-such-1", ids[0], "", -1).reason, "session_ended");
 }
 
 }  // namespace
