@@ -1,9 +1,7 @@
 #include "server/session_registry.h"
 
-#include <sys/random.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <condition_variable>
 #include <cstdio>
@@ -38,34 +36,6 @@ struct ListenerEntry {
   std::optional<double> last_counted;  // Monitor clock time of its last counted complaint
 };
 
-// Random bytes from the OS CSPRNG (getrandom(2); /dev/urandom if that fails), in hex. Not the
-// registry's RandomSource: a fast generator whose raw outputs were handed to every listener
-// would let a client reconstruct its state.
-std::string osRandomHex(std::size_t bytes) {
-  std::vector<unsigned char> buf(bytes);
-  std::size_t got = 0;
-  while (got < bytes) {
-    ssize_t n = ::getrandom(buf.data() + got, bytes - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  if (got < bytes) {
-    std::FILE* f = std::fopen("/dev/urandom", "rb");
-    got = f ? std::fread(buf.data(), 1, bytes, f) : 0;
-    if (f) std::fclose(f);
-    if (got < bytes) return {};  // no randomness: no key (HTTP complaints will not count)
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes * 2);
-  for (unsigned char b : buf) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
-  return out;
-}
-
 // Constant-time comparison of equal-length keys.
 bool sameKey(std::string_view a, std::string_view b) {
   if (a.size() != b.size() || a.empty()) return false;
@@ -76,7 +46,6 @@ bool sameKey(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-constexpr std::size_t kListenerKeyBytes = 16;  // 128 bits, 32 hex characters
 
 std::shared_ptr<const std::string> shared(std::string s) {
   return std::make_shared<const std::string>(std::move(s));
@@ -525,7 +494,7 @@ AttachResult SessionRegistry::attachListener(std::string_view id, std::string_vi
   // limit, receiving). Then, for a late joiner, the history before any new caption (same lock
   // as delivery).
   // listener_key names this listener in HTTP complaints while it is connected.
-  std::string key = osRandomHex(kListenerKeyBytes);
+  std::string key = makeToken(random_);  // 128 bits from the OS CSPRNG
   Json ready = {{"type", "ready"}, {"session_id", s->id}, {"lang", lang}, {"listener_key", key}};
   sink->send({std::make_shared<const std::string>(ready.dump()), false, false});
   for (const auto& msg : s->langs[std::string(lang)].history) sink->send({msg, false, false});
