@@ -36,4 +36,14 @@ HttpResponse jsonResponse(const HttpRequest& req, boost::beast::http::status sta
 HttpResponse errorResponse(const HttpRequest& req, boost::beast::http::status status,
                            std::string_view code, std::string_view message);
 
+// The Content-Security-Policy of every response: scripts, styles and media from the server
+// only (no inline script, event handler or style attribute), WebSockets allowed, no framing.
+inline constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' blob: data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'";
+// Sets Content-Security-Policy, X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer
+// and X-Frame-Options: DENY (makeResponse does this for every response).
+void setSecurityHeaders(HttpResponse& res);
+
 }  // namespace parley::server

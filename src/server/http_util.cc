@@ -90,6 +90,7 @@ HttpResponse makeResponse(const HttpRequest& req, http::status status, std::stri
   res.set(http::field::content_type, content_type);
   res.set(http::field::cache_control, "no-store");
   res.keep_alive(req.keep_alive());
+  setSecurityHeaders(res);
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
@@ -103,6 +104,13 @@ HttpResponse errorResponse(const HttpRequest& req, http::status status, std::str
                            std::string_view message) {
   nlohmann::json j = {{"error", code}, {"message", message}};
   return jsonResponse(req, status, j.dump());
+}
+
+void setSecurityHeaders(HttpResponse& res) {
+  res.set("Content-Security-Policy", kContentSecurityPolicy);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("X-Frame-Options", "DENY");
 }
 
 }  // namespace parley::server

@@ -37,6 +37,18 @@ TEST(HttpUtil, ContentTypes) {
   EXPECT_EQ(contentTypeFor("x.bin"), "application/octet-stream");
 }
 
+TEST(HttpUtil, EveryResponseCarriesTheSecurityHeaders) {
+  HttpRequest req;
+  auto res = errorResponse(req, boost::beast::http::status::not_found, "not_found", "x");
+  std::string csp(res["Content-Security-Policy"]);
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+  EXPECT_EQ(res["X-Content-Type-Options"], "nosniff");
+  EXPECT_EQ(res["Referrer-Policy"], "no-referrer");
+  EXPECT_EQ(res["X-Frame-Options"], "DENY");
+}
+
 TEST(Wav, HeaderDescribes16BitMonoPcm) {
   std::vector<std::int16_t> s = {0, 1, -1, 32767};
   std::string w = audio::encodeWav(s, 16000);
