@@ -5,7 +5,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -522,6 +521,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     beast::error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.expires_after(kLingerTimeout);
+    linger_buf_.resize(16384);  // only now: idle connections do not carry it
     lingerRead(0);
   }
 
@@ -614,7 +614,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;
   bool linger_ = false;  // the response refuses an unread request: linger() after writing it
-  std::array<char, 16384> linger_buf_{};
+  std::vector<char> linger_buf_;
 };
 
 // --- routes ------------------------------------------------------------------------------------
