@@ -21,6 +21,7 @@
 #include "obs/rollout_controller.h"
 #include "pipeline/session_pipeline.h"
 #include "server/auto_rollback.h"
+#include "server/connection_limits.h"
 #include "server/http_server.h"
 #include "server/server_config.h"
 #include "server/session_ids.h"
@@ -55,6 +56,16 @@ constexpr const char* kHelp =
     "                       without a speaker key (default 127.0.0.0/8,::1/128: this machine)\n"
     "  --unused-session S   end a session no speaker connected to after S seconds (default 600)\n"
     "  --speaker-idle S     end a session whose speaker left S seconds ago (default 1800)\n"
+    "  --max-connections N  open HTTP + WebSocket connections in total (default: the\n"
+    "                       descriptor limit minus a margin, docs/server.md; [server]\n"
+    "                       max_connections)\n"
+    "  --max-connections-per-client N\n"
+    "                       open connections per client address (default: a quarter of\n"
+    "                       max_connections, at most 256; behind a reverse proxy every client\n"
+    "                       has the proxy's address: raise it)\n"
+    "  --allowed-origins LIST\n"
+    "                       comma-separated origins (https://host[:port]) whose pages may open\n"
+    "                       the speaker WebSocket besides the server's own (default none)\n"
     "  --no-speech          do not synthesize speech for listeners\n"
     "  --apertium-modes DIR apertium mode files (<pair>.mode), e.g. pairs built from source\n"
     "                       (default /usr/share/apertium/modes; [server] apertium_modes)\n"
@@ -93,6 +104,9 @@ int serveMain(int argc, char** argv) {
                            {"--trusted-networks"},
                            {"--unused-session"},
                            {"--speaker-idle"},
+                           {"--max-connections"},
+                           {"--max-connections-per-client"},
+                           {"--allowed-origins"},
                            {"--no-speech", false},
                            {"--rollback-interval"},
                            {"--no-auto-rollback", false},
@@ -127,9 +141,12 @@ int serveMain(int argc, char** argv) {
     }
   };
   double port = config.port, listeners = static_cast<double>(config.max_listeners),
-         threads = config.threads;
+         threads = config.threads, connections = static_cast<double>(config.max_connections),
+         per_client = static_cast<double>(config.max_connections_per_client);
   number("--port", 0, 65535, &port);
   number("--max-listeners", 1, 100000, &listeners);
+  number("--max-connections", 1, 1000000, &connections);
+  number("--max-connections-per-client", 1, 1000000, &per_client);
   number("--max-session", 1, 7 * 86400, &config.max_session_s);
   number("--complaint-window", 1, 86400, &config.complaint_window_s);
   number("--threads", 1, 64, &threads);
@@ -152,6 +169,11 @@ int serveMain(int argc, char** argv) {
   config.port = static_cast<int>(port);
   config.max_listeners = static_cast<std::size_t>(listeners);
   config.threads = static_cast<int>(threads);
+  config.max_connections = static_cast<std::size_t>(connections);
+  config.max_connections_per_client = static_cast<std::size_t>(per_client);
+  if (auto origins = args->get("--allowed-origins")) {
+    config.allowed_origins = server::splitOriginList(*origins);
+  }
   config.host = args->getOr("--host", config.host);
   config.data_dir = args->getOr("--data", config.data_dir);
   config.store_url = args->getOr("--store", config.store_url);
@@ -186,6 +208,31 @@ int serveMain(int argc, char** argv) {
     const char* env_store = std::getenv("PARLEY_STORE");
     config.store_url = env_store && *env_store ? std::string(env_store)
                                                : "sqlite:" + config.data_dir + "/parley.db";
+  }
+
+  // Descriptors: the soft limit is raised to the hard one before anything is opened or started
+  // (children inherit it), and the connection limits not configured are derived from it.
+  server::DescriptorLimit nofile = server::raiseDescriptorLimit();
+  server::applyConnectionDefaults(config, nofile.soft);
+  core::log::info(
+      "descriptor_limit", "", "file descriptor limit and connection limits",
+      {{"soft_before", nofile.soft_before},
+       {"soft", nofile.soft},
+       {"hard", nofile.hard},
+       {"max_connections", static_cast<long long>(config.max_connections)},
+       {"max_connections_per_client", static_cast<long long>(config.max_connections_per_client)}});
+  if (!nofile.error.empty()) {
+    core::log::warn("descriptor_limit_not_raised", "", nofile.error,
+                    {{"soft", nofile.soft}, {"hard", nofile.hard}});
+  }
+  if (nofile.soft >= 0 &&
+      static_cast<long long>(config.max_connections) >
+          nofile.soft - static_cast<long long>(server::descriptorMargin(nofile.soft))) {
+    core::log::warn("max_connections_above_descriptors", "",
+                    "max_connections leaves less than the margin of descriptors for sessions; "
+                    "descriptor exhaustion is survived by shedding connections",
+                    {{"max_connections", static_cast<long long>(config.max_connections)},
+                     {"soft", nofile.soft}});
   }
 
   // Engine configuration: defaults < parley.toml < environment < flag store.

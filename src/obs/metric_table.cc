@@ -201,6 +201,30 @@ const std::vector<MetricSpec>& table() {
        {"reason"},
        {"invalid_input", "no_listener_key", "not_a_listener", "repeated", "session_ended"},
        {}},
+      {MetricId::kConnectionsOpen,
+       "parley_connections_open",
+       MetricType::kGauge,
+       "connections",
+       "Open HTTP and WebSocket connections (counted against max_connections).",
+       "",
+       "Count",
+       {},
+       {},
+       {},
+       /*process_wide=*/true},
+      {MetricId::kConnectionsRejected,
+       "parley_connections_rejected_total",
+       MetricType::kCounter,
+       "connections",
+       "Connections accepted and closed at once, by reason: max_connections reached (total), "
+       "the client address at max_connections_per_client (per_client), or no descriptor left "
+       "(descriptors).",
+       "",
+       "Count",
+       {"reason"},
+       {"total", "per_client", "descriptors"},
+       {},
+       /*process_wide=*/true},
   };
   return t;
 }

@@ -39,8 +39,10 @@ enum class MetricId {
   kListenerComplaints,
   kCaptionsCoalesced,
   kListenerComplaintsRejected,
+  kConnectionsOpen,
+  kConnectionsRejected,
 };
-inline constexpr int kMetricCount = 18;
+inline constexpr int kMetricCount = 20;
 
 struct MetricSpec {
   MetricId id;
@@ -53,6 +55,9 @@ struct MetricSpec {
   std::vector<const char*> labels;        // label names besides `decision`
   std::vector<const char*> label_values;  // for a single extra label: its allowed values
   std::vector<double> buckets;            // histogram upper bounds (seconds), ascending
+  // About the process rather than sessions (connections): its series carry decision="none"
+  // only.
+  bool process_wide = false;
 };
 
 std::span<const MetricSpec> metricTable();

@@ -66,7 +66,7 @@ struct Metrics::Impl {
   // Children by metric and decision; metrics with an extra label keep one child per value.
   std::array<std::array<std::vector<prometheus::Counter*>, kDecisionCount + 1>, kMetricCount>
       counters{};
-  std::array<std::array<prometheus::Gauge*, kDecisionCount>, kMetricCount> gauges{};
+  std::array<std::array<prometheus::Gauge*, kDecisionCount + 1>, kMetricCount> gauges{};
   std::array<std::array<prometheus::Histogram*, kDecisionCount>, kMetricCount> histograms{};
   std::array<std::atomic<long long>, kDecisionCount> partial_events{};
   std::array<std::atomic<long long>, kDecisionCount> final_events{};
@@ -80,8 +80,9 @@ struct Metrics::Impl {
         case MetricType::kCounter: {
           auto& family =
               prometheus::BuildCounter().Name(spec.name).Help(spec.help).Register(registry);
-          int decisions = spec.id == MetricId::kErrors ? kDecisionCount + 1 : kDecisionCount;
-          for (int d = 0; d < decisions; ++d) {
+          int decisions = spec.id == MetricId::kErrors || spec.process_wide ? kDecisionCount + 1
+                                                                            : kDecisionCount;
+          for (int d = spec.process_wide ? kNoDecision : 0; d < decisions; ++d) {
             if (spec.labels.empty()) {
               counters[m][d].push_back(&family.Add({{"decision", decisionLabel(d)}}));
             } else {
@@ -96,6 +97,10 @@ struct Metrics::Impl {
         case MetricType::kGauge: {
           auto& family =
               prometheus::BuildGauge().Name(spec.name).Help(spec.help).Register(registry);
+          if (spec.process_wide) {
+            gauges[m][kNoDecision] = &family.Add({{"decision", decisionLabel(kNoDecision)}});
+            break;
+          }
           for (int d = 0; d < kDecisionCount; ++d) {
             gauges[m][d] = &family.Add({{"decision", decisionLabel(d)}});
           }
@@ -195,6 +200,19 @@ void Metrics::captionsCoalesced(Decision d, long long segments) {
 }
 void Metrics::error(Decision d, std::string_view kind) { impl_->error(static_cast<int>(d), kind); }
 void Metrics::error(std::string_view kind) { impl_->error(kNoDecision, kind); }
+
+void Metrics::connectionOpened() {
+  impl_->gauges[static_cast<std::size_t>(MetricId::kConnectionsOpen)][kNoDecision]->Increment();
+}
+void Metrics::connectionClosed() {
+  impl_->gauges[static_cast<std::size_t>(MetricId::kConnectionsOpen)][kNoDecision]->Decrement();
+}
+void Metrics::connectionRejected(std::string_view reason) {
+  const auto& values = metricSpec(MetricId::kConnectionsRejected).label_values;
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (reason == values[i]) impl_->add(MetricId::kConnectionsRejected, kNoDecision, 1, i);
+  }
+}
 
 std::string Metrics::exposition() const {
   std::ostringstream out;

@@ -48,6 +48,11 @@ class Metrics {
   void error(Decision d, std::string_view kind);
   // An error not tied to a session (decision="none").
   void error(std::string_view kind);
+  // Connections of the server (decision="none"): opened and closed (the open gauge), and
+  // refused at accept; `reason` is total, per_client or descriptors (anything else is ignored).
+  void connectionOpened();
+  void connectionClosed();
+  void connectionRejected(std::string_view reason);
 
   // Prometheus text exposition format 0.0.4 (Content-Type: text/plain; version=0.0.4).
   std::string exposition() const;

@@ -74,6 +74,10 @@ void Monitor::error(std::string_view kind) {
   windows_.addUnattributedError(clock_.now(), 1);
 }
 
+void Monitor::connectionOpened() { metrics_.connectionOpened(); }
+void Monitor::connectionClosed() { metrics_.connectionClosed(); }
+void Monitor::connectionRejected(std::string_view reason) { metrics_.connectionRejected(reason); }
+
 std::string Monitor::metricsText() const { return metrics_.exposition(); }
 
 std::string Monitor::emfLines(long long unix_ms) { return metrics_.emfLines(unix_ms); }

@@ -43,6 +43,10 @@ class Monitor {
   void captionsCoalesced(Decision d, long long segments);
   void error(Decision d, std::string_view kind);
   void error(std::string_view kind);  // not tied to a session
+  // The server's connections (parley_connections_open, parley_connections_rejected_total).
+  void connectionOpened();
+  void connectionClosed();
+  void connectionRejected(std::string_view reason);  // total | per_client | descriptors
 
   // Prometheus text exposition for GET /metrics.
   std::string metricsText() const;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace parley::server {
 
@@ -45,5 +46,30 @@ HttpResponse jsonResponse(const HttpRequest& req, boost::beast::http::status sta
 // {"error": code, "message": message}
 HttpResponse errorResponse(const HttpRequest& req, boost::beast::http::status status,
                            std::string_view code, std::string_view message);
+
+// The Content-Security-Policy of every response: scripts, styles and media from the server
+// only (no inline script, event handler or style attribute), WebSockets allowed, no framing.
+inline constexpr std::string_view kContentSecurityPolicy =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' blob: data:; connect-src 'self' ws: wss:; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'";
+// Sets Content-Security-Policy, X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer
+// and X-Frame-Options: DENY (makeResponse does this for every response).
+void setSecurityHeaders(HttpResponse& res);
+
+// An origin as browsers send it (the Origin header) and operators list it (allowed_origins):
+// scheme://host[:port], no path. Scheme and host are lower-cased; the port is explicit (80 for
+// http and ws, 443 for https and wss; other schemes need one). nullopt when malformed ("null").
+struct Origin {
+  std::string scheme;
+  std::string host;  // IPv6 literals keep their brackets
+  int port = 0;
+};
+std::optional<Origin> parseOrigin(std::string_view text);
+// Whether a page of `origin` may open the speaker WebSocket of a server reached as `host` (the
+// request's Host header, host[:port]; without a port, the origin scheme's default): the same
+// host and port, or one of `allowed` (origins). A malformed origin or Host matches nothing.
+bool originAllowed(std::string_view origin, std::string_view host,
+                   const std::vector<std::string>& allowed);
 
 }  // namespace parley::server

@@ -1,5 +1,9 @@
 #include "server/http_server.h"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <boost/asio.hpp>
@@ -22,6 +26,7 @@
 #include "flags/rollout.h"
 #include "server/auto_rollback.h"
 #include "server/client_limits.h"
+#include "server/connection_limits.h"
 #include "server/http_internal.h"
 #include "server/session_ids.h"
 #include "storage/subtitles.h"
@@ -44,6 +49,27 @@ double steadySeconds() {
 
 std::chrono::milliseconds ms(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
+}
+
+// Transport limits (docs/server.md, "Connection limits"). Request headers (Beast's default,
+// explicit here) and bodies; the time a connection may take to send a request's header (also
+// how long an idle keep-alive connection is kept) and then its body.
+constexpr std::uint32_t kHeaderLimitBytes = 8 * 1024;
+constexpr std::uint64_t kBodyLimitBytes = 1 << 20;
+constexpr std::chrono::seconds kHeaderTimeout{15};
+constexpr std::chrono::seconds kBodyTimeout{60};
+// After refusing a request it has not read (431, 413), the server reads and discards what the
+// client still sends, up to this much and this long, so that closing does not reset the
+// connection before the client has read the answer.
+constexpr std::size_t kLingerBytes = 4 << 20;
+constexpr std::chrono::seconds kLingerTimeout{5};
+// Retry-After of the 503 written to connections refused at accept.
+constexpr int kRetryAfterSeconds = 5;
+
+bool isDescriptorExhaustion(const boost::system::error_code& ec) {
+  return ec == net::error::no_descriptors ||
+         ec == boost::system::errc::too_many_files_open_in_system ||
+         ec == net::error::no_buffer_space || ec == net::error::no_memory;
 }
 
 bool isLangCode(std::string_view s) {
@@ -88,19 +114,47 @@ std::string readComplaint(const Json& j, std::initializer_list<const char*> name
 
 struct HttpServer::Impl {
   Impl(ServerConfig c, ServerDeps d)
-      : config(std::move(c)),
+      : config(withConnectionDefaults(std::move(c))),
         deps(std::move(d)),
+        limiter(config.max_connections, config.max_connections_per_client,
+                [monitor = deps.monitor](int delta) {
+                  if (!monitor) return;
+                  if (delta > 0) {
+                    monitor->connectionOpened();
+                  } else {
+                    monitor->connectionClosed();
+                  }
+                }),
         blocking(static_cast<std::size_t>(config.blocking_threads)),
-        acceptor(ioc),
+        acceptor(net::make_strand(ioc)),
+        accept_timer(acceptor.get_executor()),
         tick_timer(ioc),
         trusted(NetworkList::parse(config.trusted_networks).valueOr(NetworkList{})),
-        create_limiter(config.session_creates_per_minute, config.session_create_burst) {}
+        create_limiter(config.session_creates_per_minute, config.session_create_burst) {
+    allowed_origins = config.allowed_origins;
+    if (!config.public_url.empty()) allowed_origins.push_back(config.public_url);
+  }
+
+  static ServerConfig withConnectionDefaults(ServerConfig c) {
+    applyConnectionDefaults(c, currentDescriptorLimit());
+    return c;
+  }
 
   ServerConfig config;
   ServerDeps deps;
+  // Declared before the io_context: connections still queued in it when it is destroyed
+  // release their slots into a live limiter.
+  ConnectionLimiter limiter;
   net::io_context ioc;
   net::thread_pool blocking;
+  // The acceptor, its back-off timer and the reserve descriptor belong to the acceptor's strand.
   tcp::acceptor acceptor;
+  net::steady_timer accept_timer;
+  AcceptBackoff accept_backoff;
+  int reserve_fd = -1;
+  std::vector<std::string> allowed_origins;  // allowed_origins + public_url
+  std::atomic<double> last_refusal_log{0};
+  std::atomic<long long> refusals_since_log{0};
   net::steady_timer tick_timer;
   std::vector<std::thread> threads;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -113,6 +167,9 @@ struct HttpServer::Impl {
   RateLimiter create_limiter;  // session creation per client address (guarded by create_mu)
 
   void accept();
+  void admit(tcp::socket socket);
+  void refuse(tcp::socket& socket, Refusal why);
+  void shedAfterExhaustion(const beast::error_code& ec);
   void scheduleTick();
   void handleHttp(const std::shared_ptr<class HttpSession>& session, HttpRequest req,
                   const std::string& remote);
@@ -135,8 +192,9 @@ enum class Role { kSpeaker, kListener };
 class WsConnection : public MessageSink, public std::enable_shared_from_this<WsConnection> {
  public:
   WsConnection(tcp::socket&& socket, HttpServer::Impl& srv, Role role, std::string session_id,
-               std::string lang, std::string token)
-      : ws_(std::move(socket)),
+               std::string lang, std::string token, ConnectionLimiter::Slot slot)
+      : slot_(std::move(slot)),
+        ws_(std::move(socket)),
         srv_(srv),
         role_(role),
         session_id_(std::move(session_id)),
@@ -427,6 +485,7 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
     }
   }
 
+  ConnectionLimiter::Slot slot_;  // counted against the connection limits until destroyed
   websocket::stream<beast::tcp_stream> ws_;
   HttpServer::Impl& srv_;
   Role role_;
@@ -458,7 +517,8 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, HttpServer::Impl& srv) : stream_(std::move(socket)), srv_(srv) {
+  HttpSession(tcp::socket&& socket, HttpServer::Impl& srv, ConnectionLimiter::Slot slot)
+      : slot_(std::move(slot)), stream_(std::move(socket)), srv_(srv) {
     beast::error_code ec;
     auto ep = stream_.socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
@@ -479,13 +539,71 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
  private:
   void doRead() {
     parser_.emplace();
-    parser_->body_limit(1 << 20);
-    stream_.expires_after(std::chrono::seconds(60));
+    parser_->header_limit(kHeaderLimitBytes);
+    parser_->body_limit(kBodyLimitBytes);
+    stream_.expires_after(kHeaderTimeout);
+    http::async_read_header(stream_, buf_, *parser_,
+                            beast::bind_front_handler(&HttpSession::onHeader, shared_from_this()));
+  }
+
+  void onHeader(beast::error_code ec, std::size_t) {
+    if (refuseOversized(ec)) return;
+    if (ec) {
+      beast::error_code ignored;
+      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    if (auto length = parser_->content_length(); length && *length > kBodyLimitBytes) {
+      refuseOversized(http::error::body_limit);
+      return;
+    }
+    stream_.expires_after(kBodyTimeout);
     http::async_read(stream_, buf_, *parser_,
                      beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
   }
 
+  // 431 for a header over kHeaderLimitBytes, 413 for a body over kBodyLimitBytes; false for
+  // any other outcome.
+  bool refuseOversized(const beast::error_code& ec) {
+    HttpRequest req{http::verb::get, "/", 11};
+    HttpResponse res;
+    if (ec == http::error::header_limit) {
+      res = errorResponse(
+          req, http::status::request_header_fields_too_large, "header_too_large",
+          "the request header is larger than " + std::to_string(kHeaderLimitBytes / 1024) + " KiB");
+    } else if (ec == http::error::body_limit) {
+      res = errorResponse(
+          req, http::status::payload_too_large, "body_too_large",
+          "the request body is larger than " + std::to_string(kBodyLimitBytes >> 20) + " MiB");
+    } else {
+      return false;
+    }
+    res.keep_alive(false);
+    linger_ = true;
+    write(std::move(res));
+    return true;
+  }
+
+  // Shuts our side down and reads what the client still sends (a body the server refused)
+  // until it closes, kLingerBytes or kLingerTimeout: the client reads the answer, not a reset.
+  void linger() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.expires_after(kLingerTimeout);
+    linger_buf_.resize(16384);  // only now: idle connections do not carry it
+    lingerRead(0);
+  }
+
+  void lingerRead(std::size_t discarded) {
+    if (discarded >= kLingerBytes) return;  // the destructor closes the socket
+    stream_.async_read_some(net::buffer(linger_buf_), [self = shared_from_this(), discarded](
+                                                          beast::error_code ec, std::size_t n) {
+      if (!ec) self->lingerRead(discarded + n);
+    });
+  }
+
   void onRead(beast::error_code ec, std::size_t) {
+    if (refuseOversized(ec)) return;
     if (ec) {
       beast::error_code ignored;
       stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -508,9 +626,29 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                             "WebSocket endpoints are /ws/speak and /ws/listen"));
         return;
       }
+      // A page on another site must not drive the speaker socket with a token it learned
+      // (docs/protocol.md); clients that send no Origin (not browsers) are not concerned.
+      if (auto origin = req.find(http::field::origin);
+          role == Role::kSpeaker && origin != req.end()) {
+        auto host = req.find(http::field::host);
+        std::string_view host_text =
+            host == req.end() ? std::string_view()
+                              : std::string_view(host->value().data(), host->value().size());
+        std::string_view origin_text(origin->value().data(), origin->value().size());
+        if (!originAllowed(origin_text, host_text, srv_.allowed_origins)) {
+          auto res = errorResponse(req, http::status::forbidden, "origin_not_allowed",
+                                   "the speaker WebSocket only accepts pages of this server "
+                                   "(or of allowed_origins); Origin " +
+                                       std::string(origin_text) + " is not one");
+          res.keep_alive(false);
+          write(std::move(res));
+          return;
+        }
+      }
       stream_.expires_never();
-      auto conn = std::make_shared<WsConnection>(stream_.release_socket(), srv_, role,
-                                                 get("session"), get("lang"), get("token"));
+      auto conn =
+          std::make_shared<WsConnection>(stream_.release_socket(), srv_, role, get("session"),
+                                         get("lang"), get("token"), std::move(slot_));
       conn->start(std::move(req));
       return;
     }
@@ -524,6 +662,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     http::async_write(stream_, *sp,
                       [self = shared_from_this(), sp, keep](beast::error_code ec, std::size_t) {
                         if (ec) return;
+                        if (self->linger_) {
+                          self->linger();
+                          return;
+                        }
                         if (!keep || self->srv_.stopping) {
                           beast::error_code ignored;
                           self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -534,11 +676,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
  private:
+  ConnectionLimiter::Slot slot_;  // moves to the WsConnection on an upgrade
   beast::tcp_stream stream_;
   HttpServer::Impl& srv_;
   beast::flat_buffer buf_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::string remote_;
+  bool linger_ = false;  // the response refuses an unread request: linger() after writing it
+  std::vector<char> linger_buf_;
 };
 
 // --- routes ------------------------------------------------------------------------------------
@@ -1065,15 +1210,103 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
 
 // --- lifecycle ---------------------------------------------------------------------------------
 
+// Runs on the acceptor's strand (as do the back-off timer and the reserve descriptor).
 void HttpServer::Impl::accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
-      if (!stopping) accept();
+      if (stopping) return;
+      if (isDescriptorExhaustion(ec)) {
+        shedAfterExhaustion(ec);  // re-arms after a pause
+      } else {
+        accept();  // an error of that one connection (Linux reports some through accept)
+      }
       return;
     }
-    std::make_shared<HttpSession>(std::move(socket), *this)->run();
+    if (accept_backoff.active()) {
+      accept_backoff.reset();
+      core::log::info("accept_recovered", "", "accepting connections again",
+                      {{"open_connections", static_cast<long long>(limiter.open())}});
+    }
+    admit(std::move(socket));
     if (!stopping) accept();
   });
+}
+
+// Out of descriptors: accept() fails at once as long as a connection is pending, so re-arming
+// at once would spin. Frees the reserve descriptor to accept one pending connection and close
+// it (the client is told no rather than left waiting), takes the reserve back, and waits
+// 50 ms .. 1 s before accepting again.
+void HttpServer::Impl::shedAfterExhaustion(const beast::error_code& ec) {
+  bool first = !accept_backoff.active();
+  auto pause = accept_backoff.next();
+  if (reserve_fd >= 0) {
+    ::close(reserve_fd);
+    reserve_fd = -1;
+  }
+  int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+  if (fd >= 0) {
+    ::close(fd);
+    if (deps.monitor) deps.monitor->connectionRejected(refusalName(Refusal::kDescriptors));
+  }
+  reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  if (first) {
+    core::log::warn("accept_descriptors_exhausted", "",
+                    "out of file descriptors: shedding pending connections and backing off",
+                    {{"error", ec.message()},
+                     {"open_connections", static_cast<long long>(limiter.open())},
+                     {"max_connections", static_cast<long long>(limiter.maxTotal())}});
+  }
+  accept_timer.expires_after(pause);
+  accept_timer.async_wait([this](beast::error_code wait_ec) {
+    if (wait_ec || stopping) return;
+    accept();
+  });
+}
+
+void HttpServer::Impl::admit(tcp::socket socket) {
+  beast::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  std::string client = ec ? std::string() : clientKey(ep.address().to_string());
+  Refusal why = Refusal::kNone;
+  auto slot = limiter.acquire(client, &why);
+  if (!slot) {
+    refuse(socket, why);
+    return;
+  }
+  std::make_shared<HttpSession>(std::move(socket), *this, std::move(slot))->run();
+}
+
+// Over a cap: a 503 written without waiting (best effort: a client that already sent its
+// request may see a reset instead), then closed. Counted; logged at most every 10 s.
+void HttpServer::Impl::refuse(tcp::socket& socket, Refusal why) {
+  bool per_client = why == Refusal::kPerClient;
+  HttpRequest req{http::verb::get, "/", 11};
+  auto res = errorResponse(
+      req, http::status::service_unavailable, "too_many_connections",
+      per_client ? "too many connections from this address (max_connections_per_client)"
+                 : "the server has max_connections open connections");
+  res.set(http::field::retry_after, std::to_string(kRetryAfterSeconds));
+  res.keep_alive(false);
+  std::ostringstream text;
+  text << res;
+  std::string bytes = text.str();
+  [[maybe_unused]] auto sent =
+      ::send(socket.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  beast::error_code ignored;
+  socket.shutdown(tcp::socket::shutdown_both, ignored);
+  socket.close(ignored);
+  if (deps.monitor) deps.monitor->connectionRejected(refusalName(why));
+  ++refusals_since_log;
+  double now = steadySeconds(), last = last_refusal_log.load();
+  if (now - last >= 10 && last_refusal_log.compare_exchange_strong(last, now)) {
+    core::log::warn(
+        "connection_refused", "", "connection over the connection limits refused",
+        {{"reason", refusalName(why)},
+         {"refused_since_last_log", refusals_since_log.exchange(0)},
+         {"open_connections", static_cast<long long>(limiter.open())},
+         {"max_connections", static_cast<long long>(limiter.maxTotal())},
+         {"max_connections_per_client", static_cast<long long>(limiter.maxPerClient())}});
+  }
 }
 
 void HttpServer::Impl::scheduleTick() {
@@ -1109,6 +1342,9 @@ core::Status HttpServer::start() {
                                     std::to_string(s.config.port) + ": " + ec.message());
   }
   s.bound_port = s.acceptor.local_endpoint().port();
+  // accept4() after descriptor exhaustion must not block.
+  s.acceptor.native_non_blocking(true, ec);
+  s.reserve_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   s.work.emplace(s.ioc.get_executor());
   s.accept();
   s.scheduleTick();
@@ -1122,11 +1358,12 @@ void HttpServer::shutdown() {
   Impl& s = *impl_;
   if (s.stopped.exchange(true)) return;
   s.stopping = true;
-  net::post(s.ioc, [&s] {
+  net::post(s.acceptor.get_executor(), [&s] {
     beast::error_code ignored;
     s.acceptor.close(ignored);
-    s.tick_timer.cancel();
+    s.accept_timer.cancel();
   });
+  net::post(s.ioc, [&s] { s.tick_timer.cancel(); });
   // Drain every session: the last captions are appended and sent, connections closed (1001).
   s.deps.registry->shutdown();
   s.blocking.join();
@@ -1138,6 +1375,10 @@ void HttpServer::shutdown() {
   s.ioc.stop();
   for (auto& t : s.threads) {
     if (t.joinable()) t.join();
+  }
+  if (s.reserve_fd >= 0) {
+    ::close(s.reserve_fd);
+    s.reserve_fd = -1;
   }
 }
 

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cctype>
 #include <nlohmann/json.hpp>
 
 #include "server/http_internal.h"
@@ -120,6 +121,7 @@ HttpResponse makeResponse(const HttpRequest& req, http::status status, std::stri
   res.set(http::field::content_type, content_type);
   res.set(http::field::cache_control, "no-store");
   res.keep_alive(req.keep_alive());
+  setSecurityHeaders(res);
   res.body() = std::move(body);
   res.prepare_payload();
   return res;
@@ -133,6 +135,104 @@ HttpResponse errorResponse(const HttpRequest& req, http::status status, std::str
                            std::string_view message) {
   nlohmann::json j = {{"error", code}, {"message", message}};
   return jsonResponse(req, status, j.dump());
+}
+
+void setSecurityHeaders(HttpResponse& res) {
+  res.set("Content-Security-Policy", kContentSecurityPolicy);
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
+  res.set("X-Frame-Options", "DENY");
+}
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+// "host[:port]" or "[v6]:port" into host and port; `default_port` (0: none) when absent.
+bool splitHostPort(std::string_view text, int default_port, std::string* host, int* port) {
+  std::string_view h = text, p;
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string_view::npos) return false;
+    h = text.substr(0, close + 1);
+    std::string_view rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return false;
+      p = rest.substr(1);
+      if (p.empty()) return false;
+    }
+  } else {
+    auto colon = text.find(':');
+    if (colon != std::string_view::npos) {
+      h = text.substr(0, colon);
+      p = text.substr(colon + 1);
+      if (p.empty()) return false;
+    }
+  }
+  if (h.empty()) return false;
+  bool host_ok = std::all_of(h.begin(), h.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_' ||
+           c == '[' || c == ']' || c == ':' || c == '%';
+  });
+  if (!host_ok) return false;
+  int n = default_port;
+  if (!p.empty()) {
+    if (p.size() > 5 ||
+        !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return false;
+    n = std::stoi(std::string(p));
+  }
+  if (n < 1 || n > 65535) return false;
+  *host = lower(h);
+  *port = n;
+  return true;
+}
+
+int defaultPort(std::string_view scheme) {
+  if (scheme == "http" || scheme == "ws") return 80;
+  if (scheme == "https" || scheme == "wss") return 443;
+  return 0;
+}
+
+}  // namespace
+
+std::optional<Origin> parseOrigin(std::string_view text) {
+  auto sep = text.find("://");
+  if (sep == std::string_view::npos || sep == 0) return std::nullopt;
+  Origin o;
+  o.scheme = lower(text.substr(0, sep));
+  bool scheme_ok = std::all_of(o.scheme.begin(), o.scheme.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '-' || c == '.';
+  });
+  if (!scheme_ok) return std::nullopt;
+  std::string_view authority = text.substr(sep + 3);
+  if (!authority.empty() && authority.back() == '/') authority.remove_suffix(1);
+  if (authority.find_first_of("/?#@ ") != std::string_view::npos) return std::nullopt;
+  if (!splitHostPort(authority, defaultPort(o.scheme), &o.host, &o.port)) return std::nullopt;
+  return o;
+}
+
+bool originAllowed(std::string_view origin, std::string_view host,
+                   const std::vector<std::string>& allowed) {
+  auto o = parseOrigin(origin);
+  if (!o) return false;
+  std::string host_name;
+  int host_port = 0;
+  if (splitHostPort(host, o->port, &host_name, &host_port) && host_name == o->host &&
+      host_port == o->port) {
+    return true;
+  }
+  for (const auto& entry : allowed) {
+    auto a = parseOrigin(entry);
+    if (a && a->scheme == o->scheme && a->host == o->host && a->port == o->port) return true;
+  }
+  return false;
 }
 
 }  // namespace parley::server

@@ -1,6 +1,8 @@
 #include "server/server_config.h"
 
 #include <toml++/toml.h>
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +13,7 @@
 
 #include "ingest/replay.h"
 #include "server/client_limits.h"
+#include "server/http_internal.h"
 
 namespace parley::server {
 namespace {
@@ -18,6 +21,8 @@ namespace {
 // The Monitor that feeds the controller keeps a little more than an hour of metrics
 // (obs::Monitor's default horizon, 3660 s): a longer window would silently see less data.
 constexpr double kMaxRollbackWindowS = 3600;
+// The largest max_connections and max_connections_per_client accepted.
+constexpr std::size_t kMaxConnectionsLimit = 1000000;
 
 // The [rollback] keys that map one to one onto obs::ControllerConfig fields. `field` is the
 // struct member's name, which ControllerConfig::validate() uses in its messages; validate()
@@ -234,6 +239,23 @@ void applyServerTable(ServerConfig& config, const toml::table& table,
       r.number(&config.complaint_window_s);
     } else if (key == "synthesize") {
       r.boolean(&config.synthesize);
+    } else if (key == "max_connections") {
+      r.integer(&config.max_connections);
+    } else if (key == "max_connections_per_client") {
+      r.integer(&config.max_connections_per_client);
+    } else if (key == "allowed_origins") {
+      // An array of origins, or one string of comma-separated origins (as --allowed-origins).
+      if (auto text = node.value_exact<std::string>()) {
+        config.allowed_origins = splitOriginList(*text);
+      } else if (const toml::array* a = node.as_array();
+                 a && std::all_of(a->begin(), a->end(),
+                                  [](const toml::node& el) { return el.is_string(); })) {
+        config.allowed_origins.clear();
+        for (auto&& el : *a) config.allowed_origins.push_back(*el.value_exact<std::string>());
+      } else {
+        problems.push_back("server.allowed_origins must be an array of strings or a string (got " +
+                           shown(node) + ")");
+      }
     } else if (key == "languages") {
       readStrings(node, "server.languages", &config.languages, problems);
     } else {
@@ -292,6 +314,25 @@ std::size_t defaultMaxSessions() {
   return 4 * static_cast<std::size_t>(cores == 0 ? 1 : cores);
 }
 
+std::vector<std::string> splitOriginList(std::string_view text) {
+  std::vector<std::string> out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    auto comma = text.find(',', pos);
+    if (comma == std::string_view::npos) comma = text.size();
+    std::string_view item = text.substr(pos, comma - pos);
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.front()))) {
+      item.remove_prefix(1);
+    }
+    while (!item.empty() && std::isspace(static_cast<unsigned char>(item.back()))) {
+      item.remove_suffix(1);
+    }
+    if (!item.empty()) out.emplace_back(item);
+    pos = comma + 1;
+  }
+  return out;
+}
+
 std::vector<std::string> ServerConfig::validate() const {
   std::vector<std::string> p;
   auto range = [&](const char* name, double v, double lo, double hi, const char* unit) {
@@ -321,6 +362,28 @@ std::vector<std::string> ServerConfig::validate() const {
     p.push_back("trusted_networks: " + nets.error().message);
   }
   range("complaint_window_seconds", complaint_window_s, 1, 86400, "seconds");
+  // Integers printed as such (range() would print 1e+06).
+  auto connections = [&](const char* name, std::size_t v, const char* zero) {
+    if (v > kMaxConnectionsLimit) {
+      p.push_back(std::string(name) + " must be in [0, " + std::to_string(kMaxConnectionsLimit) +
+                  "] connections (0: " + zero + ") (got " + std::to_string(v) + ")");
+    }
+  };
+  connections("max_connections", max_connections, "derived from the descriptor limit");
+  connections("max_connections_per_client", max_connections_per_client,
+              "derived from max_connections");
+  if (max_connections > 0 && max_connections_per_client > max_connections) {
+    p.push_back("max_connections_per_client must be at most max_connections (got " +
+                std::to_string(max_connections_per_client) + " > " +
+                std::to_string(max_connections) + ")");
+  }
+  for (const auto& origin : allowed_origins) {
+    if (!parseOrigin(origin)) {
+      p.push_back("allowed_origins: '" + origin +
+                  "' is not an origin: scheme://host[:port] without a path, e.g. "
+                  "https://parley.example.org");
+    }
+  }
   if (host.empty()) p.push_back("host must not be empty");
   if (languages.empty()) p.push_back("languages must list at least one target language");
   if (!apertium_modes.empty()) {

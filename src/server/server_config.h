@@ -52,6 +52,13 @@ struct ServerConfig {
   // not counted).
   double complaint_window_s = 600;
   std::string apertium_modes;  // apertium's <pair>.mode files; empty: /usr/share/apertium/modes
+  // Open HTTP + WebSocket connections, in total and per client address (an IPv6 client by its
+  // /64); 0: derived from the descriptor limit at start (connection_limits.h, docs/server.md).
+  std::size_t max_connections = 0;
+  std::size_t max_connections_per_client = 0;
+  // Origins (scheme://host[:port]) whose pages may open the speaker WebSocket besides the
+  // server's own (the Host header's, and public_url's).
+  std::vector<std::string> allowed_origins;
 
   // The automatic rollback ([rollback] table): the controller's thresholds, window, minimum
   // samples, cool-downs and promotion schedule (defaults: the runbook's), and how often it runs.
@@ -70,6 +77,9 @@ core::Status applyServerConfigFile(ServerConfig& config, engine::EngineConfig& e
 // A promotion schedule as operators write it: "10:3600,50:86400,100" (obs::parsePromotionSchedule),
 // or "" / "none" for no schedule (the rollout is never raised).
 core::Result<std::vector<obs::PromotionStep>> parsePromotionOption(std::string_view text);
+
+// "https://a.example, http://b.example:8080" -> its items, trimmed; empty items dropped.
+std::vector<std::string> splitOriginList(std::string_view text);
 
 // The web root: $PARLEY_WEB_DIR, ./web, <exe>/../web, <exe>/../../web, /usr/share/parley/web.
 std::string findWebRoot(const std::string& exe_path);

@@ -15,6 +15,12 @@ add_test(NAME e2e_server_complaints
          COMMAND ${PARLEY_SERVER_PYTHON} ${CMAKE_SOURCE_DIR}/tests/e2e/server_complaints_test.py
                  $<TARGET_FILE:parley> ${CMAKE_SOURCE_DIR})
 set_tests_properties(e2e_server_complaints PROPERTIES TIMEOUT 240 LABELS "e2e;server")
+# Connection limits, 431/413, security headers, the speaker Origin check, descriptor exhaustion
+# (docs/server.md "Connection limits"): two servers under a 256-descriptor limit (prlimit).
+add_test(NAME e2e_server_limits
+         COMMAND ${PARLEY_SERVER_PYTHON} ${CMAKE_SOURCE_DIR}/tests/e2e/server_limits_test.py
+                 $<TARGET_FILE:parley> ${CMAKE_SOURCE_DIR})
+set_tests_properties(e2e_server_limits PROPERTIES TIMEOUT 240 LABELS "e2e;server")
 add_test(NAME e2e_server_browser
          COMMAND ${PARLEY_SERVER_PYTHON} ${CMAKE_SOURCE_DIR}/tests/e2e/server_browser_test.py
                  $<TARGET_FILE:parley> ${CMAKE_SOURCE_DIR})

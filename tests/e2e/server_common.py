@@ -31,8 +31,11 @@ def free_port():
 class Server:
     """A `parley serve` process. Killed on exit (atexit + the test's trap)."""
 
-    def __init__(self, parley, source_dir, data_dir=None, extra_args=(), env=None):
+    def __init__(self, parley, source_dir, data_dir=None, extra_args=(), env=None, wrapper=()):
+        """`wrapper`: a command the server is started through, e.g. ("prlimit", "--nofile=256:256")
+        (it must exec the server, so that proc.pid is the server's)."""
         self.parley = parley
+        self.wrapper = list(wrapper)
         self.source_dir = source_dir
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="parley_server_e2e_")
         self.extra_args = list(extra_args)
@@ -47,7 +50,7 @@ class Server:
         self.port = port or free_port()
         log = open(os.path.join(self.data_dir, "server.log"), "ab")
         self.proc = subprocess.Popen(
-            [self.parley, "serve", "--host", "127.0.0.1", "--port", str(self.port),
+            self.wrapper + [self.parley, "serve", "--host", "127.0.0.1", "--port", str(self.port),
              "--data", self.data_dir, "--web", os.path.join(self.source_dir, "web")]
             + self.extra_args,
             stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=self.source_dir)

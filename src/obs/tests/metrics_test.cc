@@ -6,6 +6,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "obs/metric_table.h"
 
@@ -90,13 +91,42 @@ TEST(Metrics, ExpositionHasEveryMetricWithBothDecisions) {
               std::string::npos)
         << spec.name;
     EXPECT_NE(text.find(std::string("# HELP ") + spec.name), std::string::npos) << spec.name;
-    for (const char* decision : {"partial", "final_only"}) {
+    std::vector<const char*> decisions = {"partial", "final_only"};
+    if (spec.process_wide) decisions = {"none"};
+    for (const char* decision : decisions) {
       std::string series = std::string(spec.name) +
                            (spec.type == MetricType::kHistogram ? "_count" : "") + "{decision=\"" +
                            decision + "\"";
       EXPECT_NE(text.find(series), std::string::npos) << series;
     }
+    if (spec.process_wide) {
+      EXPECT_EQ(text.find(std::string(spec.name) + "{decision=\"partial\""), std::string::npos)
+          << spec.name;
+    }
   }
+}
+
+TEST(Metrics, ConnectionsAreProcessWide) {
+  Metrics m;
+  m.connectionOpened();
+  m.connectionOpened();
+  m.connectionClosed();
+  m.connectionRejected("per_client");
+  m.connectionRejected("per_client");
+  m.connectionRejected("descriptors");
+  m.connectionRejected("no-such-reason");
+  const std::string text = m.exposition();
+  EXPECT_EQ(sampleValue(text, "parley_connections_open{decision=\"none\"}"), 1);
+  EXPECT_EQ(sampleValue(
+                text, "parley_connections_rejected_total{decision=\"none\",reason=\"per_client\"}"),
+            2);
+  EXPECT_EQ(
+      sampleValue(text,
+                  "parley_connections_rejected_total{decision=\"none\",reason=\"descriptors\"}"),
+      1);
+  EXPECT_EQ(
+      sampleValue(text, "parley_connections_rejected_total{decision=\"none\",reason=\"total\"}"),
+      0);
 }
 
 TEST(Metrics, CountersAddEngineDeltas) {

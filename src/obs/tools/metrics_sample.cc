@@ -31,6 +31,8 @@ int main() {
     metrics.error(d, "translate");
   }
   metrics.error("storage");
+  metrics.connectionOpened();
+  metrics.connectionRejected("per_client");
   std::string text = metrics.exposition();
   std::fwrite(text.data(), 1, text.size(), stdout);
   return 0;

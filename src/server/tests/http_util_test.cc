@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <string>
+#include <vector>
+
 #include "audio/audio.h"
 #include "server/http_internal.h"
 
@@ -75,6 +78,55 @@ TEST(HttpUtil, ContentTypes) {
   EXPECT_EQ(contentTypeFor("speak.html"), "text/html; charset=utf-8");
   EXPECT_EQ(contentTypeFor("qrcode.js"), "text/javascript; charset=utf-8");
   EXPECT_EQ(contentTypeFor("x.bin"), "application/octet-stream");
+}
+
+TEST(HttpUtil, EveryResponseCarriesTheSecurityHeaders) {
+  HttpRequest req;
+  auto res = errorResponse(req, boost::beast::http::status::not_found, "not_found", "x");
+  std::string csp(res["Content-Security-Policy"]);
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << csp;
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << csp;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << csp;
+  EXPECT_EQ(res["X-Content-Type-Options"], "nosniff");
+  EXPECT_EQ(res["Referrer-Policy"], "no-referrer");
+  EXPECT_EQ(res["X-Frame-Options"], "DENY");
+}
+
+TEST(HttpUtil, ParsesOrigins) {
+  auto o = parseOrigin("HTTPS://Parley.Example.org");
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->scheme, "https");
+  EXPECT_EQ(o->host, "parley.example.org");
+  EXPECT_EQ(o->port, 443);
+  EXPECT_EQ(parseOrigin("http://127.0.0.1:8080")->port, 8080);
+  EXPECT_EQ(parseOrigin("http://a.example/")->port, 80);  // one trailing slash is tolerated
+  EXPECT_EQ(parseOrigin("http://[::1]:9000")->host, "[::1]");
+  for (const char* bad : {"null", "evil.example", "http://", "http://a.example/path",
+                          "http://a.example:0", "http://a.example:99999", "http://a.example:",
+                          "http://user@a.example", "ftp://a.example", "http://a b"}) {
+    EXPECT_FALSE(parseOrigin(bad)) << bad;
+  }
+}
+
+TEST(HttpUtil, OriginMustMatchTheHostOrBeAllowed) {
+  const std::vector<std::string> none;
+  EXPECT_TRUE(originAllowed("http://127.0.0.1:8080", "127.0.0.1:8080", none));
+  EXPECT_TRUE(originAllowed("http://Venue.local:8080", "venue.local:8080", none));
+  // A Host without a port takes the origin scheme's default (a TLS proxy in front).
+  EXPECT_TRUE(originAllowed("https://parley.example.org", "parley.example.org", none));
+  EXPECT_TRUE(originAllowed("http://parley.example.org", "parley.example.org:80", none));
+  EXPECT_FALSE(originAllowed("http://evil.example", "127.0.0.1:8080", none));
+  EXPECT_FALSE(originAllowed("http://127.0.0.1:9090", "127.0.0.1:8080", none));
+  EXPECT_FALSE(originAllowed("https://parley.example.org", "parley.example.org:80", none));
+  EXPECT_FALSE(originAllowed("null", "127.0.0.1:8080", none));
+  EXPECT_FALSE(originAllowed("http://127.0.0.1:8080", "", none));
+  const std::vector<std::string> allowed = {"https://speakers.example.org",
+                                            "http://10.0.0.5:8080/"};
+  EXPECT_TRUE(originAllowed("https://speakers.example.org", "10.0.0.5:8080", allowed));
+  EXPECT_TRUE(originAllowed("https://speakers.example.org:443", "10.0.0.5:8080", allowed));
+  EXPECT_TRUE(originAllowed("http://10.0.0.5:8080", "parley.local", allowed));
+  EXPECT_FALSE(originAllowed("http://speakers.example.org", "10.0.0.5:8080", allowed));
+  EXPECT_FALSE(originAllowed("https://evil.example", "10.0.0.5:8080", allowed));
 }
 
 TEST(Wav, HeaderDescribes16BitMonoPcm) {

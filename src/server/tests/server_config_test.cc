@@ -43,6 +43,55 @@ TEST(ServerConfig, TomlServerAndEngineTables) {
   EXPECT_DOUBLE_EQ(e.min_stability_threshold, 0.9);
 }
 
+TEST(ServerConfig, ConnectionKeys) {
+  ServerConfig c;
+  engine::EngineConfig e;
+  auto path = writeFile("conn.toml",
+                        "[server]\nmax_connections = 500\nmax_connections_per_client = 100\n"
+                        "allowed_origins = [\"https://a.example\", \"http://b.example:8080\"]\n");
+  auto st = applyServerConfigFile(c, e, path);
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_EQ(c.max_connections, 500u);
+  EXPECT_EQ(c.max_connections_per_client, 100u);
+  EXPECT_EQ(c.allowed_origins,
+            (std::vector<std::string>{"https://a.example", "http://b.example:8080"}));
+  EXPECT_TRUE(c.validate().empty());
+  // One comma-separated string, as --allowed-origins takes it.
+  path = writeFile("conn2.toml", "[server]\nallowed_origins = \" https://a.example , ,x://y:1\"\n");
+  ASSERT_TRUE(applyServerConfigFile(c, e, path).ok());
+  EXPECT_EQ(c.allowed_origins, (std::vector<std::string>{"https://a.example", "x://y:1"}));
+  path = writeFile("conn3.toml", "[server]\nallowed_origins = [1]\nmax_connections = -1\n");
+  st = applyServerConfigFile(c, e, path);
+  ASSERT_FALSE(st.ok());
+  EXPECT_NE(st.error().message.find("server.allowed_origins must be an array of strings"),
+            std::string::npos)
+      << st.error().message;
+  EXPECT_NE(st.error().message.find("server.max_connections is out of range"), std::string::npos)
+      << st.error().message;
+}
+
+TEST(ServerConfig, ConnectionLimitsAreValidated) {
+  ServerConfig c;
+  c.max_connections = 2000000;
+  c.allowed_origins = {"https://ok.example", "evil.example"};
+  auto p = c.validate();
+  ASSERT_EQ(p.size(), 2u);
+  EXPECT_NE(p[0].find("max_connections must be in [0, 1000000]"), std::string::npos) << p[0];
+  EXPECT_NE(p[1].find("allowed_origins: 'evil.example' is not an origin"), std::string::npos)
+      << p[1];
+  ServerConfig d;
+  d.max_connections = 10;
+  d.max_connections_per_client = 20;
+  p = d.validate();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("max_connections_per_client must be at most max_connections (got 20 > 10)"),
+            std::string::npos)
+      << p[0];
+  ServerConfig derived;  // 0: derived at start, any per-client value is fine
+  derived.max_connections_per_client = 20;
+  EXPECT_TRUE(derived.validate().empty());
+}
+
 TEST(ServerConfig, TomlProblemsAreAllReported) {
   ServerConfig c;
   engine::EngineConfig e;
