@@ -1,6 +1,7 @@
 // parley replay: runs the partial-results engine over a recorded trace in virtual time and
-// prints the forwarded segments as JSON lines (docs/trace-format.md). The loop itself lives in
-// ingest::replayTrace, shared with the golden tests.
+// prints the forwarded segments as JSON lines (docs/trace-format.md), or with --lines the caption
+// lines' revisions (docs/lines.md). The loop itself lives in ingest::replayTrace, shared with the
+// golden tests; the lines come from lines::LineFeed.
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -8,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -16,11 +18,21 @@
 #include "engine/config.h"
 #include "ingest/replay.h"
 #include "ingest/trace.h"
+#include "lines/feed.h"
+#include "lines/lines.h"
+#include "translate/apertium/apertium_translator.h"
 
 namespace parley::app {
 namespace {
 
 constexpr const char* kName = "replay";
+constexpr const char* kSourceLanguage = "en";
+
+// Target language -> apertium pair (source English).
+const char* apertiumPairFor(std::string_view lang) {
+  if (lang == "es") return "eng-spa";
+  return nullptr;
+}
 
 void printHelp() {
   std::printf(
@@ -36,12 +48,28 @@ void printHelp() {
       "punctuation).\n"
       "The same trace and options give byte-identical stdout.\n"
       "\n"
+      "With --lines, prints the caption lines instead (docs/lines.md): one JSON object per\n"
+      "revision of a line,\n"
+      "  {\"type\":\"line\",\"lang\",\"line\",\"rev\",\"text\",\"stable_chars\",\"final\","
+      "\"confirmed\",\n"
+      "   \"source_text\",\"audio_start\",\"audio_end\"}\n"
+      "in the source language (en), or translated by apertium with --to es; then a second\n"
+      "summary line on stderr:\n"
+      "  lines: lines=N revisions=N erased_tokens=N final_tokens=N settled_changes=N\n"
+      "         spoken_pieces=N spoken_mismatches=N translations=N translated_chars=N "
+      "untranslated=N\n"
+      "\n"
       "Options:\n"
       "  --mode partial|final-only  starting mode (default partial)\n"
       "  --config FILE.toml         engine settings: flat `key = value` lines or an [engine] "
       "table\n"
       "  --set KEY=VALUE            one engine setting; repeatable; wins over --config\n"
       "  --session-id ID            session id (default: the trace header's, else \"replay\")\n"
+      "  --lines                    print caption line revisions instead of segments\n"
+      "  --to LANG                  with --lines: translate into LANG (es, by apertium); default\n"
+      "                             the source language (en, untranslated)\n"
+      "  --line-policy POLICY       with --lines: none|mask_k|agree, what a line that is not\n"
+      "                             final shows (default agree; mask_k hides 2 words)\n"
       "  --help                     this text\n"
       "Settings precedence: defaults < environment variables < --config < --set.\n"
       "\n"
@@ -86,12 +114,14 @@ void printHelp() {
   std::printf(
       "\n"
       "Exit status: 0 ok; 1 some trace lines were rejected (everything else is still printed)\n"
-      "or the input could not be read to the end; 2 usage error, unknown or out-of-range\n"
-      "setting, bad --mode, bad environment value, missing trace file.\n"
+      "or the input could not be read to the end, or the --to translator did not start; 2 usage\n"
+      "error, unknown or out-of-range setting, bad --mode, bad environment value, missing trace\n"
+      "file.\n"
       "\n"
       "Examples:\n"
       "  parley replay tests/golden/pause/input.jsonl\n"
       "  parley replay trace.jsonl --mode final-only\n"
+      "  parley replay tests/golden/discrepancy/input.jsonl --lines --to es\n"
       "  cat aws_events.jsonl | parley replay - --set forward_policy=sentence\n");
 }
 
@@ -106,6 +136,9 @@ int runReplay(int argc, char** argv) {
                            {"--config"},
                            {"--set", true, true},
                            {"--session-id"},
+                           {"--lines", false},
+                           {"--to"},
+                           {"--line-policy"},
                            {"--help", false},
                            {"-h", false}},
                           &error);
@@ -160,6 +193,44 @@ int runReplay(int argc, char** argv) {
   }
   options.collect_segments = false;
 
+  const bool lines_mode = args->has("--lines");
+  if (!lines_mode && (args->has("--to") || args->has("--line-policy"))) {
+    return usageError(kName, "--to and --line-policy need --lines");
+  }
+  lines::LineConfig line_config;
+  if (auto policy = args->get("--line-policy")) {
+    auto parsed = lines::parseDisplayPolicy(*policy);
+    if (!parsed) {
+      return usageError(kName,
+                        "--line-policy must be none, mask_k or agree (got '" + *policy + "')");
+    }
+    line_config.policy = *parsed;
+  }
+  const std::string lang = args->getOr("--to", kSourceLanguage);
+  std::unique_ptr<translate::Translator> translator;
+  if (lines_mode && lang != kSourceLanguage) {
+    const char* pair = apertiumPairFor(lang);
+    if (!pair) {
+      return usageError(kName, "--to: no translation from English into '" + lang + "' (known: es)");
+    }
+    translate::ApertiumConfig config;
+    config.pair = pair;
+    config.source_language = kSourceLanguage;
+    config.target_language = lang;
+    auto created = translate::ApertiumTranslator::create(config);
+    if (!created.ok()) {
+      std::fprintf(stderr, "parley replay: translator en->%s: %s\n", lang.c_str(),
+                   created.error().message.c_str());
+      return 1;
+    }
+    translator = std::move(*created);
+  }
+  lines::TranslateFn translate_fn;
+  if (translator) {
+    translate_fn = [&translator](std::string_view text) { return translator->translate(text); };
+  }
+  lines::LineFeed feed(line_config, translate_fn);
+
   std::ifstream file;
   std::istream* in = &std::cin;
   if (path != "-") {
@@ -175,20 +246,39 @@ int runReplay(int argc, char** argv) {
   }
 
   const bool streaming = path == "-";
-  ingest::ReplayCallbacks callbacks;
-  callbacks.on_segment = [&](const engine::Segment& s) {
-    std::string line = ingest::formatSegmentJson(s);
+  auto print = [&](std::string line) {
     line.push_back('\n');
     std::fwrite(line.data(), 1, line.size(), stdout);
     if (streaming) std::fflush(stdout);
   };
+  auto printRevisions = [&](const std::vector<lines::Revision>& revisions) {
+    for (const auto& r : revisions) print(lines::formatRevisionJson(lang, r));
+  };
+  ingest::ReplayCallbacks callbacks;
+  if (lines_mode) {
+    callbacks.on_event = [&](const engine::RecognizerEvent& e) { printRevisions(feed.onEvent(e)); };
+    callbacks.on_segment = [&](const engine::Segment& s) { printRevisions(feed.onSegment(s)); };
+  } else {
+    callbacks.on_segment = [&](const engine::Segment& s) { print(ingest::formatSegmentJson(s)); };
+  }
   callbacks.on_notice = [](const core::log::Record& r) { core::log::writeRecord(r); };
   callbacks.on_error = printLineError;
 
   ingest::ReplayResult result = ingest::replayTrace(*in, options, callbacks);
+  if (lines_mode) printRevisions(feed.finish());
   std::fflush(stdout);
   const bool read_failed = in->bad();
   std::fprintf(stderr, "%s\n", ingest::formatReplaySummary(result).c_str());
+  if (lines_mode) {
+    const lines::LineStats& st = feed.view().stats();
+    std::fprintf(stderr,
+                 "lines: lines=%lld revisions=%lld erased_tokens=%lld final_tokens=%lld "
+                 "settled_changes=%lld spoken_pieces=%lld spoken_mismatches=%lld "
+                 "translations=%lld translated_chars=%lld untranslated=%lld\n",
+                 st.lines, st.revisions, st.erased_tokens, st.final_tokens, st.settled_changes,
+                 st.spoken_pieces, st.spoken_mismatches, st.translations, st.translated_chars,
+                 st.untranslated);
+  }
   if (read_failed) {
     std::fprintf(stderr, "parley replay: reading %s failed before its end\n", path.c_str());
     return 1;

@@ -42,6 +42,7 @@ class Replayer {
     switch (item.type) {
       case TraceItem::Type::kEvent:
         ++result_.events;
+        if (callbacks_.on_event) callbacks_.on_event(item.event);
         engine_->onEvent(item.event, t, out_);
         break;
       case TraceItem::Type::kAudio:

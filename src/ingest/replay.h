@@ -42,6 +42,8 @@ struct ReplayCallbacks {
   std::function<void(const core::log::Record&)> on_notice;
   // Rejected lines: unparseable ones and flag patches that cannot apply.
   std::function<void(const LineError&)> on_error;
+  // Each recognizer event, just before the engine gets it (caption lines follow hypotheses).
+  std::function<void(const engine::RecognizerEvent&)> on_event;
 };
 
 // Word latency: segment emitted_at minus the forwarded word's audio end, over forwarded words of

@@ -39,11 +39,11 @@ std::optional<DisplayPolicy> parseDisplayPolicy(std::string_view text);
 
 struct LineConfig {
   DisplayPolicy policy = DisplayPolicy::kAgree;
-  int mask_k = 2;            // kMaskK: words hidden at the end of a non-final translation, 0..10
-  int min_split_words = 8;   // a line may close at a clause or sentence end from this many words
-  int max_line_words = 20;   // a line closes at this many committed words regardless, >= min
-  int speak_min_words = 4;   // settled, unspoken words needed to speak a piece (a settled clause
-                             // or sentence end speaks at once), 1..50
+  int mask_k = 2;           // kMaskK: words hidden at the end of a non-final translation, 0..10
+  int min_split_words = 8;  // a line may close at a clause or sentence end from this many words
+  int max_line_words = 20;  // a line closes at this many committed words regardless, >= min
+  int speak_min_words = 4;  // settled, unspoken words needed to speak a piece (a settled clause
+                            // or sentence end speaks at once), 1..50
   // Every problem with the key name and range ("lines.mask_k must be in [0, 10] (got 11)").
   std::vector<std::string> validate() const;
 };
@@ -54,9 +54,9 @@ struct SourceLine {
   std::string result_id;
   std::vector<engine::ForwardedWord> committed;  // forwarded by the engine, in order
   std::vector<engine::ForwardedWord> tentative;  // newest hypothesis beyond `committed`
-  bool final = false;      // no further update will come
+  bool final = false;                            // no further update will come
   bool confirmed = false;  // final and closed by the recognizer's final (false: closed by an
-                           // orphan/timeout/overflow segment or the end of the stream)
+                           // orphan segment or the end of the stream)
   std::vector<engine::ForwardedWord> final_words;  // final: the final's words aligned to it
   double audio_start = 0;
   double audio_end = 0;
@@ -76,12 +76,16 @@ class LineTracker {
   // tentative words changed). A final closes every line of its result: each gets its share of
   // the final's words (by audio time) and final = confirmed = true. A final of a result that has
   // no line yet (no partial was committed: final-only mode, or a final with no partials) makes
-  // one line per max_line_words of it, split at clause/sentence ends like committed words.
+  // its lines when the engine forwards it (onSegment), so that a final the engine suppresses as
+  // a duplicate makes none.
   std::vector<SourceLine> onEvent(const engine::RecognizerEvent& event);
   // An engine segment, given after the engine emitted it. Partial segments append their words
   // to the result's open line (opening a new line when the open one is full); the final
-  // segment of a result already closed by onEvent changes nothing; orphan, timeout and overflow
-  // segments append their words and close the result's lines unconfirmed.
+  // segment of a result whose final had no line makes one line per max_line_words of its
+  // words, split at clause/sentence ends like committed words, final and confirmed; the final
+  // segment of a result already closed by onEvent changes nothing; timeout and overflow segments
+  // append like partial ones (the result goes on); orphan segments append their words and close
+  // the result's lines unconfirmed.
   std::vector<SourceLine> onSegment(const engine::Segment& segment);
   // End of stream: every open line closes unconfirmed.
   std::vector<SourceLine> finish();
@@ -93,13 +97,38 @@ class LineTracker {
     SourceLine line;
     bool closed_for_commits = false;  // split: later commits go to the next line
   };
+  // What the tracker keeps of a result besides its lines.
+  struct ResultState {
+    std::string id;
+    std::vector<engine::Word> hypothesis;  // newest partial hypothesis
+    bool has_closed = false;               // some of its lines were closed unconfirmed
+    double closed_until = 0;               // ... up to this audio time (their last word's end)
+  };
   Line* openLine(const std::string& result_id, double start);
   std::vector<SourceLine> closeResult(const std::string& result_id,
                                       const std::vector<engine::Word>* final_words);
+  std::vector<SourceLine> closeUnconfirmed(const std::string& result_id);
+  std::vector<SourceLine> newFinalLines(const std::string& result_id,
+                                        const std::vector<engine::ForwardedWord>& words);
+  void appendCommitted(const std::string& result_id,
+                       const std::vector<engine::ForwardedWord>& words,
+                       std::vector<long long>& changed);
+  bool refreshTentative(const std::string& result_id);
+  Line* acceptingLine(const std::string& result_id);
+  ResultState* findResult(const std::string& result_id);
+  ResultState& result(const std::string& result_id);
+  void forgetResult(const std::string& result_id);
+  bool isFinalized(const std::string& result_id) const;
+  void markFinalized(const std::string& result_id);
+  std::vector<SourceLine> linesOf(const std::vector<long long>& numbers) const;
 
   LineConfig config_;
   long long next_line_ = 1;
-  std::vector<Line> open_;  // lines not final yet, in line order
+  std::vector<Line> open_;              // lines not final yet, in line order
+  std::vector<ResultState> results_;    // results with a hypothesis or closed lines, oldest first
+  std::vector<std::string> finalized_;  // recently finalized result ids (late events ignored)
+  std::size_t finalized_head_ = 0;
+  std::vector<std::string> pending_finals_;  // finals of results without a line (see onSegment)
 };
 
 // Translates a line's source text into the view's language (prepared and tidied as captions
@@ -109,11 +138,11 @@ using TranslateFn = std::function<core::Result<std::string>(std::string_view sou
 // One revision of a line in one language: the `line` listener message.
 struct Revision {
   long long line = 0;
-  int rev = 0;               // 1, 2, 3, ... per line
-  std::string text;          // what to display now (policy applied; the whole text when final)
+  int rev = 0;                   // 1, 2, 3, ... per line
+  std::string text;              // what to display now (policy applied; the whole text when final)
   std::size_t stable_chars = 0;  // bytes of `text` the server does not expect to change
   bool final = false;
-  bool confirmed = false;    // final by the recognizer's final (not by a timeout or the end)
+  bool confirmed = false;  // final by the recognizer's final (not by a timeout or the end)
   std::string source_text;
   double audio_start = 0;
   double audio_end = 0;
@@ -121,22 +150,22 @@ struct Revision {
   // of a line, in order, never overlap and never repeat; at the final the rest is spoken.
   std::string speak;
   // What this revision did (also summed in LineStats).
-  int erased_tokens = 0;        // tokens of the previous revision's text beyond the common prefix
-  bool settled_changed = false; // final revision changed text that had been marked stable
-  bool spoken_mismatch = false; // final translation differs from what was already spoken
-  bool untranslated = false;    // the translation failed; text is the source
+  int erased_tokens = 0;         // tokens of the previous revision's text beyond the common prefix
+  bool settled_changed = false;  // final revision changed text that had been marked stable
+  bool spoken_mismatch = false;  // final translation differs from what was already spoken
+  bool untranslated = false;     // the translation failed; text is the source
 };
 
 struct LineStats {
-  long long lines = 0;            // lines that got at least one revision
+  long long lines = 0;  // lines that got at least one revision
   long long revisions = 0;
   long long erased_tokens = 0;
   long long final_tokens = 0;     // tokens of final texts (erasure is erased / final tokens)
   long long settled_changes = 0;  // finals that changed settled text
   long long spoken_pieces = 0;
   long long spoken_mismatches = 0;
-  long long translations = 0;     // TranslateFn calls
-  long long translated_chars = 0; // bytes passed to TranslateFn
+  long long translations = 0;      // TranslateFn calls
+  long long translated_chars = 0;  // bytes passed to TranslateFn
   long long untranslated = 0;
 };
 
@@ -155,16 +184,31 @@ class LineView {
  private:
   struct State {
     int rev = 0;
-    std::string shown;            // text of the last revision
-    std::size_t stable_chars = 0; // of the last revision
-    std::string last_translation; // translation of the committed text at the last update
+    std::string shown;              // text of the last revision
+    std::size_t stable_chars = 0;   // of the last revision
+    std::string last_translation;   // translation of the committed text at the last update
     std::size_t spoken_tokens = 0;  // tokens of the translation spoken so far
     std::string spoken_text;        // what was spoken, joined
     bool done = false;
+    std::string last_source;  // the committed text `last_translation` translates
+    bool have_last = false;
+    std::string prev_translation;  // translation of the committed text before `last_source`
+    bool have_prev = false;
+    std::vector<std::string> settled;  // tokens of the settled (stable) prefix
+    std::string tentative_source;      // kAgree: the last committed + tentative text translated
+    std::string tentative_translation;
   };
+  // The translation of `source` (identity without a TranslateFn); nullopt when it failed.
+  std::optional<std::string> translateText(std::string_view source);
+  Revision finalRevision(State& state, Revision rev);
+  Revision numbered(State& state, Revision rev);
+  bool finishedRecently(long long line) const;
+
   LineConfig config_;
   TranslateFn translate_;
   std::vector<std::pair<long long, State>> states_;  // open lines (finished ones are dropped)
+  std::vector<long long> finished_;  // recently finished lines (a later update is ignored)
+  std::size_t finished_head_ = 0;
   LineStats stats_;
 };
 
