@@ -1,6 +1,7 @@
 // Listener page: joins /ws/listen for the session in the URL (/listen/<id>) and the chosen
-// language, shows captions that grow as segments arrive (a new paragraph after a final or a
-// sentence end), plays the synthesized speech (WAV frames announced by {"type":"audio","seq"})
+// language, shows caption lines revised in place (web/lines.js; ?lane=captions: the append-only
+// captions, a new paragraph after a final or a sentence end), plays the synthesized speech (WAV
+// frames announced by {"type":"audio"})
 // unless muted, reconnects after network trouble (the server replays the last captions; seq
 // makes that idempotent), and sends problem reports as {"type":"complaint"} on its WebSocket
 // (or, while not connected, to /api/sessions/<id>/complaints with the listener_key the server
@@ -13,6 +14,10 @@
   let pendingAudioSeq = null, para = null, retry = 0, finished = false, listenerKey = '';
 
   const setStatus = (t) => { $('status').textContent = t; };
+  // Caption lines revised in place (default), or the append-only captions with ?lane=captions
+  // (for comparison, or clients that cannot update text in place).
+  const useLines = new URLSearchParams(location.search).get('lane') !== 'captions';
+  const view = window.ParleyLines.create($('captions'), { maxLines: 200 });
 
   if (!sessionId) {
     $('join').hidden = false;
@@ -72,8 +77,9 @@
       }
       const m = JSON.parse(ev.data);
       pendingAudioSeq = null;
-      if (m.type === 'caption') addCaption(m);
-      else if (m.type === 'audio') pendingAudioSeq = m.seq;
+      if (m.type === 'line') { if (useLines && view.update(m)) window.scrollTo(0, document.body.scrollHeight); }
+      else if (m.type === 'caption') { if (!useLines) addCaption(m); }
+      else if (m.type === 'audio') pendingAudioSeq = m.seq !== undefined ? m.seq : m.line;
       else if (m.type === 'ready') listenerKey = m.listener_key || '';
       else if (m.type === 'complaint_received') reported(m.counted, m.reason);
       else if (m.type === 'session_ended') { finished = true; setStatus('the session has ended'); }
@@ -104,7 +110,7 @@
     lang = langs.includes(wanted) ? wanted : langs[0];
     $('lang').value = lang;
     $('lang').onchange = () => {
-      lang = $('lang').value; lastSeq = 0; para = null; $('captions').innerHTML = '';
+      lang = $('lang').value; lastSeq = 0; para = null; view.clear();
       if (ws) { ws.onclose = null; ws.close(); }
       connect();
     };

@@ -34,13 +34,8 @@
     $('qr').innerHTML = qr.createSvgTag({ cellSize: 4, margin: 2, scalable: true });
   }
 
-  function addSourceCaption(m) {
-    const line = document.createElement('span');
-    line.textContent = m.text + ' ';
-    line.title = 'seq ' + m.seq + ', ' + m.kind;
-    $('source').appendChild(line);
-    $('source').scrollTop = $('source').scrollHeight;
-  }
+  // What parley heard, as source lines revised in place (web/lines.js).
+  const sourceLines = window.ParleyLines.create($('source'), { maxLines: 500 });
 
   async function start() {
     showError('');
@@ -73,7 +68,7 @@
       ws.onmessage = (ev) => {
         if (typeof ev.data !== 'string') return;
         const m = JSON.parse(ev.data);
-        if (m.type === 'caption') addSourceCaption(m);
+        if (m.type === 'line') { if (sourceLines.update(m)) $('source').scrollTop = $('source').scrollHeight; }
         else if (m.type === 'state') { paused = m.paused; $('pause').textContent = paused ? 'Resume' : 'Pause'; }
         else if (m.type === 'error') showError(m.message);
         else if (m.type === 'session_ended') { ended = true; setStatus('session ended'); }

@@ -41,8 +41,12 @@ enum class MetricId {
   kListenerComplaintsRejected,
   kConnectionsOpen,
   kConnectionsRejected,
+  kCaptionRevisions,
+  kCaptionErasedTokens,
+  kStablePrefixChanges,
+  kSpokenMismatches,
 };
-inline constexpr int kMetricCount = 20;
+inline constexpr int kMetricCount = 24;
 
 struct MetricSpec {
   MetricId id;

@@ -198,6 +198,16 @@ void Metrics::captionsCoalesced(Decision d, long long segments) {
     impl_->add(MetricId::kCaptionsCoalesced, static_cast<int>(d), static_cast<double>(segments));
   }
 }
+void Metrics::lineRevision(Decision d, int erased_tokens, bool settled_changed,
+                           bool spoken_mismatch) {
+  const int side = static_cast<int>(d);
+  impl_->add(MetricId::kCaptionRevisions, side, 1);
+  if (erased_tokens > 0) {
+    impl_->add(MetricId::kCaptionErasedTokens, side, static_cast<double>(erased_tokens));
+  }
+  if (settled_changed) impl_->add(MetricId::kStablePrefixChanges, side, 1);
+  if (spoken_mismatch) impl_->add(MetricId::kSpokenMismatches, side, 1);
+}
 void Metrics::error(Decision d, std::string_view kind) { impl_->error(static_cast<int>(d), kind); }
 void Metrics::error(std::string_view kind) { impl_->error(kNoDecision, kind); }
 

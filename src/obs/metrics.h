@@ -43,6 +43,8 @@ class Metrics {
   void complaintRejected(Decision d, std::string_view reason);
   // `segments` engine segments were merged into later captions (translation was behind).
   void captionsCoalesced(Decision d, long long segments);
+  // A caption line revision was sent (docs/lines.md), with what it took back or changed.
+  void lineRevision(Decision d, int erased_tokens, bool settled_changed, bool spoken_mismatch);
   // kind is one of the values declared for parley_errors_total; anything else counts as
   // "internal" (label values stay bounded).
   void error(Decision d, std::string_view kind);

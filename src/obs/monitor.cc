@@ -50,6 +50,11 @@ void Monitor::captionsCoalesced(Decision d, long long segments) {
   metrics_.captionsCoalesced(d, segments);
 }
 
+void Monitor::lineRevision(Decision d, int erased_tokens, bool settled_changed,
+                           bool spoken_mismatch) {
+  metrics_.lineRevision(d, erased_tokens, settled_changed, spoken_mismatch);
+}
+
 void Monitor::complaint(Decision d, const std::string& listener) {
   metrics_.complaint(d);
   std::lock_guard lock(mu_);

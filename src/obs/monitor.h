@@ -41,6 +41,7 @@ class Monitor {
   // A complaint answered but not counted: parley_listener_complaints_rejected_total{reason}.
   void complaintRejected(Decision d, std::string_view reason);
   void captionsCoalesced(Decision d, long long segments);
+  void lineRevision(Decision d, int erased_tokens, bool settled_changed, bool spoken_mismatch);
   void error(Decision d, std::string_view kind);
   void error(std::string_view kind);  // not tied to a session
   // The server's connections (parley_connections_open, parley_connections_rejected_total).

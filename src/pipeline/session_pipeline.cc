@@ -4,6 +4,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -75,6 +76,45 @@ struct PendingSegment {
   double queued_at = 0;  // clock_.now() when queued (live timing)
 };
 
+// Source-line updates on their way to the caption stage, with the targets at that time.
+struct PendingLines {
+  std::vector<lines::SourceLine> updates;
+  std::vector<std::string> targets;
+};
+
+// The newest update of each line, in line order: while the translator is behind, a line's
+// intermediate updates are skipped (its final never is: it is always the line's last update).
+std::vector<lines::SourceLine> newestPerLine(std::vector<lines::SourceLine> updates) {
+  std::vector<lines::SourceLine> out;
+  for (auto& u : updates) {
+    auto it = std::find_if(out.begin(), out.end(),
+                           [&](const lines::SourceLine& o) { return o.line == u.line; });
+    if (it == out.end()) {
+      out.push_back(std::move(u));
+    } else {
+      *it = std::move(u);
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const lines::SourceLine& a, const lines::SourceLine& b) {
+                     return a.line < b.line;
+                   });
+  return out;
+}
+
+void addLineStats(lines::LineStats& into, const lines::LineStats& s) {
+  into.lines += s.lines;
+  into.revisions += s.revisions;
+  into.erased_tokens += s.erased_tokens;
+  into.final_tokens += s.final_tokens;
+  into.settled_changes += s.settled_changes;
+  into.spoken_pieces += s.spoken_pieces;
+  into.spoken_mismatches += s.spoken_mismatches;
+  into.translations += s.translations;
+  into.translated_chars += s.translated_chars;
+  into.untranslated += s.untranslated;
+}
+
 // A coalesced caption never grows beyond this much source text; apertium takes 8 KiB.
 constexpr std::size_t kMaxCoalescedBytes = 2000;
 
@@ -104,7 +144,9 @@ class PipelineImpl final : public SessionPipeline {
         on_segment_(std::move(on_segment)),
         on_caption_(std::move(on_caption)),
         driver_(options_.session_id, options_.engine, options_.mode),
-        targets_(options_.targets) {}
+        targets_(options_.targets) {
+    if (options_.on_line) tracker_.emplace(options_.line_config);
+  }
 
   ~PipelineImpl() override { finish(); }
 
@@ -263,6 +305,10 @@ class PipelineImpl final : public SessionPipeline {
     }
     const double end = options_.timing == Timing::kClock ? sessionNow() : driver_.now();
     runEngine(WorkContext{}, [&] { driver_.finish(end); });
+    if (tracker_) {
+      appendLines(tracker_->finish());  // open lines close unconfirmed
+      flushLines();
+    }
   }
 
   void apply(const Command& command) {
@@ -298,7 +344,11 @@ class PipelineImpl final : public SessionPipeline {
     runEngine(ctx, [&] {
       // The step's results first, then the audio they cover: onAudio means "the recognizer has
       // consumed audio up to here" (the frontier commit policy relies on it).
-      for (const auto& e : step.events) driver_.event(e, t);
+      for (const auto& e : step.events) {
+        // The lines see each event before the engine does: a final closes its lines first.
+        if (tracker_) appendLines(tracker_->onEvent(e));
+        driver_.event(e, t);
+      }
       driver_.audio(step.audio_time, t);
     });
     {
@@ -332,7 +382,85 @@ class PipelineImpl final : public SessionPipeline {
       stats_.segments += static_cast<long long>(segments.size());
       stats_.engine = driver_.engine().stats();
     }
-    for (const auto& seg : segments) deliver(seg, ctx);
+    for (const auto& seg : segments) {
+      deliver(seg, ctx);
+      if (tracker_) appendLines(tracker_->onSegment(seg));
+    }
+    flushLines();
+  }
+
+  // Delivery thread: line updates gathered while the engine ran.
+  void appendLines(std::vector<lines::SourceLine> updates) {
+    for (auto& u : updates) line_updates_.push_back(std::move(u));
+  }
+
+  // To the caption thread (live timing), or revised right here (arrival model).
+  void flushLines() {
+    if (line_updates_.empty()) return;
+    PendingLines pending{std::move(line_updates_), targets_};
+    line_updates_.clear();
+    if (options_.timing != Timing::kClock) {
+      reviseLines(pending);
+      return;
+    }
+    {
+      std::lock_guard lock(caption_mu_);
+      lines_pending_.push_back(std::move(pending));
+    }
+    caption_cv_.notify_all();
+  }
+
+  // Caption stage: each source line update becomes a revision per language (when what a
+  // listener sees changes), with the speech of its newly settled piece.
+  void reviseLines(PendingLines& pending) {
+    std::vector<std::string> langs = {kSourceLanguage};
+    for (const auto& t : pending.targets) {
+      if (std::find(langs.begin(), langs.end(), t) == langs.end()) langs.push_back(t);
+    }
+    for (const auto& update : newestPerLine(std::move(pending.updates))) {
+      for (const auto& lang : langs) {
+        auto rev = viewFor(lang).update(update);
+        if (!rev) continue;
+        LineMessage msg;
+        msg.session_id = options_.session_id;
+        msg.lang = lang;
+        msg.revision = std::move(*rev);
+        if (options_.speech_from_lines && options_.synthesize && !msg.revision.speak.empty()) {
+          const std::string voice = msg.revision.untranslated ? kSourceLanguage : lang;
+          std::string why = speak(msg.revision.speak, voice, &msg.audio);
+          if (!why.empty()) {
+            core::log::warn("synthesis_failed", options_.session_id, "speech synthesis failed",
+                            {{"lang", lang}, {"line", msg.revision.line}, {"error", why}});
+          }
+        }
+        msg.ready_at = options_.timing == Timing::kClock ? sessionNow() : driver_.now();
+        msg.latency_s = std::max(0.0, msg.ready_at - update.audio_end);
+        {
+          std::lock_guard lock(stats_mu_);
+          ++stats_.line_revisions;
+        }
+        options_.on_line(msg);
+      }
+    }
+    lines::LineStats sum;
+    for (const auto& [lang, view] : views_) addLineStats(sum, view.stats());
+    std::lock_guard lock(stats_mu_);
+    stats_.lines = sum;
+  }
+
+  lines::LineView& viewFor(const std::string& lang) {
+    auto it = views_.find(lang);
+    if (it != views_.end()) return it->second;
+    lines::TranslateFn translate;
+    if (lang != kSourceLanguage) {
+      translate = [this, lang](std::string_view text) -> core::Result<std::string> {
+        auto translator = services_.translator(lang);
+        if (!translator.ok()) return translator.error();
+        return (*translator)->translate(text);
+      };
+    }
+    return views_.emplace(lang, lines::LineView(options_.line_config, std::move(translate)))
+        .first->second;
   }
 
   // Live timing: the segment goes to the caption thread, so that a slow translator or
@@ -358,13 +486,25 @@ class PipelineImpl final : public SessionPipeline {
   void captionLoop() {
     for (;;) {
       std::vector<PendingSegment> batch;
+      std::vector<PendingLines> line_batches;
       {
         std::unique_lock lock(caption_mu_);
-        caption_cv_.wait(lock, [&] { return !captions_pending_.empty() || captions_done_; });
-        if (captions_pending_.empty()) return;
+        caption_cv_.wait(lock, [&] {
+          return !captions_pending_.empty() || !lines_pending_.empty() || captions_done_;
+        });
+        if (captions_pending_.empty() && lines_pending_.empty()) return;
         batch.swap(captions_pending_);
+        line_batches.swap(lines_pending_);
       }
-      caption(batch);
+      if (!batch.empty()) caption(batch);
+      if (!line_batches.empty()) {
+        // One batch: the newest update per line, translated once per language.
+        PendingLines all{{}, line_batches.back().targets};
+        for (auto& b : line_batches) {
+          for (auto& u : b.updates) all.updates.push_back(std::move(u));
+        }
+        reviseLines(all);
+      }
     }
   }
 
@@ -413,7 +553,7 @@ class PipelineImpl final : public SessionPipeline {
     caption.timings.queue_s = last.ctx.queue_s + (picked_at - group.front()->queued_at);
     caption.timings.engine_s = last.ctx.engine_s;
     translateInto(caption);
-    synthesizeInto(caption);
+    if (!options_.speech_from_lines) synthesizeInto(caption);
     if (options_.timing == Timing::kClock) {
       caption.ready_at = sessionNow();
     } else {
@@ -466,35 +606,42 @@ class PipelineImpl final : public SessionPipeline {
     }
   }
 
-  void synthesizeInto(Caption& caption) {
-    if (!options_.synthesize || caption.text.empty()) return;
-    const double t0 = clock_.now();
+  // Speech of `text` at kCaptionRate into *out; returns why it failed ("" when it did not).
+  std::string speak(const std::string& text, const std::string& voice,
+                    std::vector<std::int16_t>* out) {
     std::string why;
     auto synth = services_.synthesizer();
     if (synth.ok()) {
-      const std::string voice = caption.translated ? caption.lang : kSourceLanguage;
-      auto speech = (*synth)->synthesize(caption.text, voice);
+      auto speech = (*synth)->synthesize(text, voice);
       if (speech.ok() && speech->rate != kCaptionRate) {
         auto resampled = audio::resample(speech->samples, speech->rate, kCaptionRate);
         if (resampled.ok()) {
-          caption.audio = std::move(*resampled);
+          *out = std::move(*resampled);
         } else {
           why = resampled.error().message;
         }
       } else if (speech.ok()) {
-        caption.audio = std::move(speech->samples);
+        *out = std::move(speech->samples);
       } else {
         why = speech.error().message;
       }
     } else {
       why = synth.error().message;
     }
+    if (!why.empty()) {
+      std::lock_guard lock(stats_mu_);
+      ++stats_.synthesis_failures;
+    }
+    return why;
+  }
+
+  void synthesizeInto(Caption& caption) {
+    if (!options_.synthesize || caption.text.empty()) return;
+    const double t0 = clock_.now();
+    const std::string voice = caption.translated ? caption.lang : kSourceLanguage;
+    std::string why = speak(caption.text, voice, &caption.audio);
     caption.timings.tts_s = clock_.now() - t0;
     if (!why.empty()) {
-      {
-        std::lock_guard lock(stats_mu_);
-        ++stats_.synthesis_failures;
-      }
       core::log::warn("synthesis_failed", options_.session_id, "speech synthesis failed",
                       {{"lang", caption.lang}, {"seq", caption.segment.seq}, {"error", why}});
     }
@@ -529,13 +676,17 @@ class PipelineImpl final : public SessionPipeline {
   std::mutex caption_mu_;
   std::condition_variable caption_cv_;
   std::vector<PendingSegment> captions_pending_;
+  std::vector<PendingLines> lines_pending_;
   bool captions_done_ = false;
 
   // Delivery thread only.
+  std::optional<lines::LineTracker> tracker_;
+  std::vector<lines::SourceLine> line_updates_;  // gathered while the engine runs
   EngineDriver driver_;
   std::vector<std::string> targets_;
   asr::ArrivalModel arrival_model_;
   double last_ready_ = 0;  // caption stage
+  std::map<std::string, lines::LineView> views_;  // caption stage: one per language
 
   mutable std::mutex stats_mu_;
   PipelineStats stats_;

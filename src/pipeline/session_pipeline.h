@@ -33,6 +33,7 @@
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/types.h"
+#include "lines/lines.h"
 
 namespace parley::asr {
 class Recognizer;
@@ -58,6 +59,18 @@ struct StageTimings {
   double engine_s = 0;
   double translate_s = 0;
   double tts_s = 0;
+};
+
+// One revision of a caption line in one language (the lines lane, docs/lines.md): the line's
+// text revised in place as the recognizer result grows, final once the result's final arrived.
+// Speech, when the session's speech comes from lines, is the revision's new settled piece.
+struct LineMessage {
+  std::string session_id;
+  std::string lang;  // target language, or the source language
+  lines::Revision revision;
+  std::vector<std::int16_t> audio;  // speech of revision.speak, 16 kHz mono (empty: none)
+  double ready_at = 0;              // session clock
+  double latency_s = 0;             // ready_at minus the end of the line's newest word
 };
 
 struct Caption {
@@ -103,6 +116,14 @@ struct PipelineOptions {
   double tick_interval_s = 0.05;
   // Called on the delivery thread after each recognizer step was handled (recording, tests).
   std::function<void(const RecognizerStep&)> on_step;
+  // Caption lines (docs/lines.md): when set, every source line's revisions in the source
+  // language and in every target language, on the caption thread (the delivery thread with the
+  // arrival model), in line order per language.
+  std::function<void(const LineMessage&)> on_line;
+  lines::LineConfig line_config;
+  // Speech comes from the lines' settled pieces (caption_mode revise) instead of from each
+  // caption (append): captions then carry no audio.
+  bool speech_from_lines = false;
 };
 
 struct PipelineStats {
@@ -114,6 +135,8 @@ struct PipelineStats {
   long long untranslated_captions = 0;
   long long captions_coalesced = 0;  // segments merged into a later caption (translator behind)
   long long synthesis_failures = 0;  // captions whose speech could not be synthesized
+  long long line_revisions = 0;      // line messages, every language
+  lines::LineStats lines;            // summed over the languages' views
   long long recognizer_steps = 0;
   double audio_seconds = 0;  // audio consumed by the recognizer
   double asr_compute_s = 0;  // recognizer CPU time (real-time factor = this / audio)

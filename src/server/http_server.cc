@@ -1043,8 +1043,26 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
       std::string format = query("format", "json");
       if (format == "srt" || format == "vtt") {
         std::string lang = query("lang", r.targets.empty() ? r.source_language : r.targets[0]);
+        // Subtitles come from the final caption lines when the session has them (whole,
+        // corrected sentences), else from the append-only captions.
+        auto final_lines = deps.store->lines(id, lang);
+        if (!final_lines.ok()) return fromError(final_lines.error());
         auto rows = deps.store->transcript(id, lang);
         if (!rows.ok()) return fromError(rows.error());
+        if (!final_lines->empty()) {
+          rows->clear();
+          for (const auto& l : *final_lines) {
+            storage::TranscriptEntry e;
+            e.session_id = l.session_id;
+            e.lang = l.lang;
+            e.seq = l.line;
+            e.text = l.text;
+            e.source_text = l.source_text;
+            e.audio_start = l.audio_start;
+            e.audio_end = l.audio_end;
+            rows->push_back(std::move(e));
+          }
+        }
         if (format == "srt") {
           return makeResponse(req, http::status::ok, storage::toSrt(*rows),
                               "application/x-subrip; charset=utf-8");
@@ -1070,11 +1088,26 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
                                  {"latency_ms", std::lround(e.latency_s * 1000.0)},
                                  {"written_at", e.written_at}});
       }
+      auto final_lines = deps.store->lines(id, query("lang"));
+      if (!final_lines.ok()) return fromError(final_lines.error());
+      Json lines = Json::object();
+      for (const auto& l : *final_lines) {
+        lines[l.lang].push_back({{"line", l.line},
+                                 {"rev", l.rev},
+                                 {"text", l.text},
+                                 {"source_text", l.source_text},
+                                 {"confirmed", l.confirmed},
+                                 {"audio_start", l.audio_start},
+                                 {"audio_end", l.audio_end},
+                                 {"latency_ms", std::lround(l.latency_s * 1000.0)},
+                                 {"written_at", l.written_at}});
+      }
       Json j = {{"session_id", r.id},
                 {"state", storage::sessionStateName(r.state)},
                 {"source_language", r.source_language},
                 {"targets", r.targets},
-                {"languages", langs}};
+                {"languages", langs},
+                {"lines", lines}};
       return jsonResponse(req, http::status::ok, j.dump());
     }
     if (parts.size() == 4 && parts[3] == "complaints") {

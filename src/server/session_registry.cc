@@ -26,6 +26,9 @@ constexpr std::size_t kLatencySamples = 2000;  // per session, for GET /api/sess
 struct LangState {
   long long seq = 0;  // last seq sent in this language
   std::deque<std::shared_ptr<const std::string>> history;
+  // Caption lines: the last final lines, and the current revision of each open line.
+  std::deque<std::shared_ptr<const std::string>> line_history;
+  std::map<long long, std::shared_ptr<const std::string>> open_lines;
 };
 
 struct ListenerEntry {
@@ -46,6 +49,23 @@ bool sameKey(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+
+// The `line` listener message of a stored (final) line; rev, final and stable_chars are set by
+// the caller for live revisions.
+Json lineJson(const storage::LineEntry& e) {
+  return {{"type", "line"},
+          {"lang", e.lang},
+          {"line", e.line},
+          {"rev", e.rev},
+          {"text", e.text},
+          {"stable_chars", e.text.size()},
+          {"final", true},
+          {"confirmed", e.confirmed},
+          {"source_text", e.source_text},
+          {"audio_start", e.audio_start},
+          {"audio_end", e.audio_end},
+          {"latency_ms", std::lround(e.latency_s * 1000.0)}};
+}
 
 std::shared_ptr<const std::string> shared(std::string s) {
   return std::make_shared<const std::string>(std::move(s));
@@ -125,6 +145,8 @@ struct Session {
   bool paused = false;
   bool ending = false;
   double audio_offset = 0;  // session audio before the current pipeline (restarts, reconnects)
+  long long line_offset = 0;  // lines of earlier pipelines: line numbers continue across them
+  long long last_line = 0;    // highest line number sent (any language)
   double audio_pushed = 0;  // seconds pushed into the current pipeline
   // When each piece of session audio arrived: (session audio seconds at the end of a frame,
   // registry clock). Caption latency is measured against it: from the arrival of the speaker's
@@ -211,6 +233,9 @@ core::Status SessionRegistry::restore() {
     s->audio_offset = *offset;
     s->audio_received = *offset;
     s->had_speaker = *offset > 0;  // its idle limit is the speaker's, counted from the restart
+    auto last_line = store_.lastLine(r.id);
+    if (!last_line.ok()) return last_line.error();
+    s->last_line = *last_line;
     for (auto& [lang, state] : s->langs) {
       auto rows = store_.tail(r.id, lang, options_.history);
       if (!rows.ok()) return rows.error();
@@ -226,6 +251,9 @@ core::Status SessionRegistry::restore() {
                   {"latency_ms", std::lround(e.latency_s * 1000.0)}};
         state.history.push_back(shared(j.dump()));
       }
+      auto finals = store_.lineTail(r.id, lang, options_.history);
+      if (!finals.ok()) return finals.error();
+      for (const auto& e : *finals) state.line_history.push_back(shared(lineJson(e).dump()));
     }
     monitor_.sessionStarted(s->side, s->id);
     core::log::info("session_restored", s->id, "session restored after restart",
@@ -342,6 +370,9 @@ core::Status SessionRegistry::ensurePipeline(std::string_view id) {
     opts.targets = s->targets;
     opts.synthesize = options_.synthesize;
     opts.timing = pipeline::Timing::kClock;
+    opts.line_config = options_.lines;
+    opts.speech_from_lines = options_.speech_from_lines;
+    s->line_offset = s->last_line;  // a new pipeline numbers its lines from 1
   }
   std::weak_ptr<Session> weak = s;
   auto on_segment = [this, weak](const engine::Segment& seg) {
@@ -349,6 +380,9 @@ core::Status SessionRegistry::ensurePipeline(std::string_view id) {
   };
   auto on_caption = [this, weak](const pipeline::Caption& cap) {
     if (auto sp = weak.lock()) deliverCaption(sp, cap);
+  };
+  opts.on_line = [this, weak](const pipeline::LineMessage& line) {
+    if (auto sp = weak.lock()) deliverLine(sp, line);
   };
   auto started = starter_(std::move(opts), on_segment, on_caption);
   if (!started.ok()) {
@@ -497,7 +531,10 @@ AttachResult SessionRegistry::attachListener(std::string_view id, std::string_vi
   std::string key = makeToken(random_);  // 128 bits from the OS CSPRNG
   Json ready = {{"type", "ready"}, {"session_id", s->id}, {"lang", lang}, {"listener_key", key}};
   sink->send({std::make_shared<const std::string>(ready.dump()), false, false});
-  for (const auto& msg : s->langs[std::string(lang)].history) sink->send({msg, false, false});
+  LangState& ls = s->langs[std::string(lang)];
+  for (const auto& msg : ls.history) sink->send({msg, false, false});
+  for (const auto& msg : ls.line_history) sink->send({msg, false, false});
+  for (const auto& [n, msg] : ls.open_lines) sink->send({msg, false, false});
   s->listeners.push_back({cid, std::string(lang), std::move(sink), std::move(key), std::nullopt});
   monitor_.listenerJoined(s->side);
   return {0, "", cid};
@@ -522,19 +559,87 @@ void SessionRegistry::deliverSegment(const std::shared_ptr<Session>& s,
           seg.audio_start + off, seg.audio_end + off, -1, nullptr);
 }
 
+// Called with s.mu held. Latency from the arrival of the audio up to `audio_end` (session
+// audio seconds) to now; `fallback` (the pipeline's own figure) when that audio arrived before
+// a restart.
+double SessionRegistry::latencySince(const Session& s, double audio_end, double fallback) const {
+  auto it =
+      std::lower_bound(s.arrivals.begin(), s.arrivals.end(), audio_end - 1e-6,
+                       [](const std::pair<double, double>& a, double t) { return a.first < t; });
+  if (it == s.arrivals.end()) return std::max(0.0, fallback);
+  return std::max(0.0, clock_.now() - it->second);
+}
+
+// Caption lines: a final revision is appended durably before it is sent (a failed append sends
+// nothing); open lines are kept for late joiners, final ones as history.
+void SessionRegistry::deliverLine(const std::shared_ptr<Session>& s,
+                                  const pipeline::LineMessage& msg) {
+  std::lock_guard lock(s->mu);
+  const lines::Revision& r = msg.revision;
+  const double off = s->audio_offset;
+  const long long line = r.line + s->line_offset;
+  const double latency = latencySince(*s, r.audio_end + off, msg.latency_s);
+  storage::LineEntry e;
+  e.session_id = s->id;
+  e.lang = msg.lang;
+  e.line = line;
+  e.rev = r.rev;
+  e.text = r.text;
+  e.source_text = r.source_text;
+  e.confirmed = r.confirmed;
+  e.audio_start = r.audio_start + off;
+  e.audio_end = r.audio_end + off;
+  e.latency_s = latency;
+  e.written_at = core::wallTimeSeconds();
+  if (r.final) {
+    if (auto st = store_.appendLine(e); !st.ok()) {
+      monitor_.error(s->side, "storage");
+      core::log::error("line_append_failed", s->id, st.error().message,
+                       {{"lang", msg.lang}, {"line", line}});
+      return;
+    }
+  }
+  Json j = lineJson(e);
+  j["rev"] = r.rev;
+  j["final"] = r.final;
+  j["stable_chars"] = r.stable_chars;
+  auto text = shared(j.dump());
+  s->last_line = std::max(s->last_line, line);
+  LangState& ls = s->langs[msg.lang];
+  if (r.final) {
+    ls.open_lines.erase(line);
+    ls.line_history.push_back(text);
+    while (ls.line_history.size() > static_cast<std::size_t>(options_.history)) {
+      ls.line_history.pop_front();
+    }
+  } else {
+    ls.open_lines[line] = text;
+  }
+  monitor_.lineRevision(s->side, r.erased_tokens, r.settled_changed, r.spoken_mismatch);
+  std::shared_ptr<const std::string> audio_head, wav;
+  if (!msg.audio.empty() && options_.synthesize) {
+    audio_head = shared(
+        Json({{"type", "audio"}, {"lang", msg.lang}, {"line", line}, {"rev", r.rev}}).dump());
+    wav = shared(::parley::audio::encodeWav(msg.audio, kSampleRate));
+  }
+  for (const auto& l : s->listeners) {
+    if (l.lang != msg.lang) continue;
+    l.sink->send({text, false, false});
+    if (wav) {
+      l.sink->send({audio_head, false, true});
+      l.sink->send({wav, true, true});
+    }
+  }
+  if (msg.lang == s->source_language && s->speaker) s->speaker->send({text, false, false});
+}
+
 void SessionRegistry::deliverCaption(const std::shared_ptr<Session>& s,
                                      const pipeline::Caption& cap) {
   if (cap.lang == s->source_language) return;  // source text goes out with the segment
   std::lock_guard lock(s->mu);
   double off = s->audio_offset;
-  // Latency from the arrival of the audio up to the caption's end (falls back to the
-  // pipeline's own figure when that audio arrived before a restart).
   double audio_end = cap.segment.audio_end + off;
-  double latency = std::max(0.0, cap.latency_s);
-  auto it =
-      std::lower_bound(s->arrivals.begin(), s->arrivals.end(), audio_end - 1e-6,
-                       [](const std::pair<double, double>& a, double t) { return a.first < t; });
-  if (it != s->arrivals.end()) latency = std::max(0.0, clock_.now() - it->second);
+  double latency = latencySince(*s, audio_end, cap.latency_s);
   publish(*s, cap.lang, cap.segment.seq, engine::segmentKindName(cap.segment.kind), cap.text,
           cap.segment.text, cap.segment.audio_start + off, audio_end, latency,
           cap.audio.empty() ? nullptr : &cap.audio);

@@ -48,6 +48,11 @@ struct RegistryOptions {
   double unused_session_s = 600;  // a session no speaker ever connected to ends after this
   double speaker_idle_s = 1800;   // a session whose speaker left ends after this
   double complaint_window_s = 600;  // a listener's complaints count at most once per window
+  // Caption lines (docs/lines.md): the display policy and speech rule of every session, and
+  // whether speech comes from the lines' settled pieces (caption_mode revise) or from each
+  // append-only caption (append).
+  lines::LineConfig lines;
+  bool speech_from_lines = true;
 };
 
 // What create() is asked for (POST /api/sessions).
@@ -178,6 +183,8 @@ class SessionRegistry {
   std::shared_ptr<Session> find(std::string_view id) const;
   void deliverSegment(const std::shared_ptr<Session>& s, const engine::Segment& segment);
   void deliverCaption(const std::shared_ptr<Session>& s, const pipeline::Caption& caption);
+  void deliverLine(const std::shared_ptr<Session>& s, const pipeline::LineMessage& line);
+  double latencySince(const Session& s, double audio_end, double fallback) const;
   void publish(Session& s, const std::string& lang, long long source_seq, const std::string& kind,
                const std::string& text, const std::string& source_text, double audio_start,
                double audio_end, double latency_s, const std::vector<std::int16_t>* audio);

@@ -147,7 +147,13 @@ core::Status Store::init() {
       " source_seq INTEGER NOT NULL, kind TEXT NOT NULL, text TEXT NOT NULL,"
       " source_text TEXT NOT NULL, audio_start REAL NOT NULL,"
       " audio_end REAL NOT NULL, latency_s REAL NOT NULL,"
-      " written_at REAL NOT NULL, PRIMARY KEY (session_id, lang, seq));";
+      " written_at REAL NOT NULL, PRIMARY KEY (session_id, lang, seq));"
+      "CREATE TABLE IF NOT EXISTS line_log ("
+      " session_id TEXT NOT NULL, lang TEXT NOT NULL, line INTEGER NOT NULL,"
+      " rev INTEGER NOT NULL, text TEXT NOT NULL, source_text TEXT NOT NULL,"
+      " confirmed INTEGER NOT NULL, audio_start REAL NOT NULL, audio_end REAL NOT NULL,"
+      " latency_s REAL NOT NULL, written_at REAL NOT NULL,"
+      " PRIMARY KEY (session_id, lang, line));";
   std::string msg;
   if (db::exec(db_, sql.c_str(), &msg) != SQLITE_OK) {
     return core::Error::unavailable("storage " + options_.path + ": cannot create schema: " + msg);
@@ -309,6 +315,101 @@ core::Result<std::vector<std::pair<std::string, long long>>> Store::lastSeqs(
   }
   if (rc != SQLITE_DONE) return fail("cannot read transcript", rc);
   return out;
+}
+
+namespace {
+
+constexpr const char* kLineColumns =
+    "session_id, lang, line, rev, text, source_text, confirmed, audio_start, audio_end, "
+    "latency_s, written_at";
+
+LineEntry readLine(sqlite3_stmt* s) {
+  LineEntry e;
+  e.session_id = columnText(s, 0);
+  e.lang = columnText(s, 1);
+  e.line = sqlite3_column_int64(s, 2);
+  e.rev = sqlite3_column_int(s, 3);
+  e.text = columnText(s, 4);
+  e.source_text = columnText(s, 5);
+  e.confirmed = sqlite3_column_int(s, 6) != 0;
+  e.audio_start = sqlite3_column_double(s, 7);
+  e.audio_end = sqlite3_column_double(s, 8);
+  e.latency_s = sqlite3_column_double(s, 9);
+  e.written_at = sqlite3_column_double(s, 10);
+  return e;
+}
+
+}  // namespace
+
+core::Status Store::appendLine(const LineEntry& e) {
+  std::lock_guard lock(mu_);
+  std::string sql =
+      std::string("INSERT INTO line_log (") + kLineColumns + ") VALUES (?,?,?,?,?,?,?,?,?,?,?)";
+  Stmt st;
+  int rc = st.prepare(db_, sql);
+  if (rc != SQLITE_OK) return fail("cannot append line", rc);
+  bindText(st.get(), 1, e.session_id);
+  bindText(st.get(), 2, e.lang);
+  sqlite3_bind_int64(st.get(), 3, e.line);
+  sqlite3_bind_int(st.get(), 4, e.rev);
+  bindText(st.get(), 5, e.text);
+  bindText(st.get(), 6, e.source_text);
+  sqlite3_bind_int(st.get(), 7, e.confirmed ? 1 : 0);
+  sqlite3_bind_double(st.get(), 8, e.audio_start);
+  sqlite3_bind_double(st.get(), 9, e.audio_end);
+  sqlite3_bind_double(st.get(), 10, e.latency_s);
+  sqlite3_bind_double(st.get(), 11, e.written_at);
+  rc = sqlite3_step(st.get());
+  if ((rc & 0xff) == SQLITE_CONSTRAINT) {
+    return core::Error::invalid("line " + e.session_id + "/" + e.lang + "/" +
+                                std::to_string(e.line) + " already exists");
+  }
+  if (rc != SQLITE_DONE) return fail("cannot append line", rc);
+  return core::okStatus();
+}
+
+core::Result<std::vector<LineEntry>> Store::lines(std::string_view session_id,
+                                                  std::string_view lang) {
+  std::lock_guard lock(mu_);
+  std::string sql = std::string("SELECT ") + kLineColumns + " FROM line_log WHERE session_id=?" +
+                    (lang.empty() ? "" : " AND lang=?") + " ORDER BY lang, line";
+  Stmt st;
+  int rc = st.prepare(db_, sql);
+  if (rc != SQLITE_OK) return fail("cannot read lines", rc);
+  bindText(st.get(), 1, session_id);
+  if (!lang.empty()) bindText(st.get(), 2, lang);
+  std::vector<LineEntry> out;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.push_back(readLine(st.get()));
+  if (rc != SQLITE_DONE) return fail("cannot read lines", rc);
+  return out;
+}
+
+core::Result<std::vector<LineEntry>> Store::lineTail(std::string_view session_id,
+                                                     std::string_view lang, int n) {
+  std::lock_guard lock(mu_);
+  std::string sql = std::string("SELECT ") + kLineColumns +
+                    " FROM line_log WHERE session_id=? AND lang=? ORDER BY line DESC LIMIT ?";
+  Stmt st;
+  int rc = st.prepare(db_, sql);
+  if (rc != SQLITE_OK) return fail("cannot read lines", rc);
+  bindText(st.get(), 1, session_id);
+  bindText(st.get(), 2, lang);
+  sqlite3_bind_int(st.get(), 3, n);
+  std::vector<LineEntry> out;
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.push_back(readLine(st.get()));
+  if (rc != SQLITE_DONE) return fail("cannot read lines", rc);
+  return std::vector<LineEntry>(out.rbegin(), out.rend());
+}
+
+core::Result<long long> Store::lastLine(std::string_view session_id) {
+  std::lock_guard lock(mu_);
+  Stmt st;
+  int rc = st.prepare(db_, "SELECT COALESCE(MAX(line), 0) FROM line_log WHERE session_id=?");
+  if (rc != SQLITE_OK) return fail("cannot read lines", rc);
+  bindText(st.get(), 1, session_id);
+  rc = sqlite3_step(st.get());
+  if (rc != SQLITE_ROW) return fail("cannot read lines", rc);
+  return static_cast<long long>(sqlite3_column_int64(st.get(), 0));
 }
 
 core::Result<double> Store::lastAudioEnd(std::string_view session_id) {

@@ -64,6 +64,22 @@ struct TranscriptEntry {
   double written_at = 0;  // Unix seconds
 };
 
+// One final caption line in one language (docs/lines.md): the line's last revision. Lines that
+// never got a recognizer final are stored as their last revision with confirmed = false.
+struct LineEntry {
+  std::string session_id;
+  std::string lang;
+  long long line = 0;  // 1, 2, ... per session, the same number in every language
+  int rev = 0;         // the final revision's number
+  std::string text;
+  std::string source_text;
+  bool confirmed = true;
+  double audio_start = 0;
+  double audio_end = 0;
+  double latency_s = 0;
+  double written_at = 0;
+};
+
 struct StoreOptions {
   std::string path;  // database file; its directory is created
   std::string sessions_table = kDefaultSessionsTable;
@@ -95,6 +111,18 @@ class Store {
       std::string_view session_id);
   // Largest audio_end stored for a session (0 when none).
   core::Result<double> lastAudioEnd(std::string_view session_id);
+
+  // Final caption lines. Durable when it returns ok; a repeated (session, lang, line) is
+  // kInvalidInput.
+  core::Status appendLine(const LineEntry& entry);
+  // A session's final lines (lang empty: every language), ordered by lang then line.
+  core::Result<std::vector<LineEntry>> lines(std::string_view session_id,
+                                             std::string_view lang = {});
+  // The newest `n` final lines of one language, oldest first.
+  core::Result<std::vector<LineEntry>> lineTail(std::string_view session_id,
+                                                std::string_view lang, int n);
+  // The highest line number stored for a session (0 when none).
+  core::Result<long long> lastLine(std::string_view session_id);
 
   const std::string& path() const { return options_.path; }
   const std::string& sessionsTable() const { return options_.sessions_table; }

@@ -160,7 +160,8 @@ class Listener:
     def __init__(self, server, session_id, lang="es"):
         self.url = "%s/ws/listen?session=%s&lang=%s" % (server.ws_base, session_id, lang)
         self.captions = []  # (receipt monotonic time, message)
-        self.audio = []     # (seq, bytes)
+        self.lines = []     # (receipt monotonic time, message): every line revision
+        self.audio = []     # (seq or line, bytes)
         self.ended = False
         self.close_code = None
         self.task = None
@@ -181,8 +182,10 @@ class Listener:
                         self.connected.set()  # attached: counted, receiving (docs/protocol.md)
                     elif m["type"] == "caption":
                         self.captions.append((now, m))
+                    elif m["type"] == "line":
+                        self.lines.append((now, m))
                     elif m["type"] == "audio":
-                        pending_audio_seq = m["seq"]
+                        pending_audio_seq = m.get("seq", m.get("line"))
                     elif m["type"] == "session_ended":
                         self.ended = True
                 self.close_code = ws.close_code
@@ -197,6 +200,28 @@ class Listener:
 
     def seqs(self):
         return [m["seq"] for _, m in self.captions]
+
+    def final_lines(self):
+        """{line: final revision message} of every line that got its final revision."""
+        return {m["line"]: m for _, m in self.lines if m["final"]}
+
+
+def check_lines(listener, what):
+    """The lines lane's promises, as a listener that was there from the start sees them: lines
+    1..n without a gap, each revised with rev 1, 2, 3, ... and ending in exactly one final."""
+    revs = {}
+    for _, m in listener.lines:
+        revs.setdefault(m["line"], []).append(m)
+    check(sorted(revs) == list(range(1, len(revs) + 1)), "%s: lines 1..%d without a gap" % (what, len(revs)))
+    for n, ms in revs.items():
+        if [m["rev"] for m in ms] != list(range(1, len(ms) + 1)):
+            check(False, "%s: line %d revised with rev 1, 2, ... (%s)" % (what, n, [m["rev"] for m in ms]))
+        if [m["final"] for m in ms].count(True) != 1 or not ms[-1]["final"]:
+            check(False, "%s: line %d ends in exactly one final revision" % (what, n))
+        if any(not 0 <= m["stable_chars"] <= len(m["text"].encode()) for m in ms):
+            check(False, "%s: line %d: stable_chars within the text" % (what, n))
+    check(True, "%s: every line revised with rev 1, 2, ..., ending in one final; stable_chars in range" % what)
+    return revs
 
 
 async def connect_listener(url, timeout=60):

@@ -10,13 +10,12 @@ import atexit
 import json
 import os
 import sys
-import time
 
 import websockets
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from server_common import (LIBRIVOX, Listener, Server, check, percentile, read_wav, silence,  # noqa: E402
-                           speaker_connection, stream_realtime)
+                           check_lines, speaker_connection, stream_realtime)
 
 CLIPS = ["sense_and_sensibility_01_austen_64kb-0870.wav",
          "sense_and_sensibility_01_austen_64kb-0890.wav"]
@@ -74,6 +73,16 @@ async def main(parley, source_dir):
     print("english: " + english)
     print("spanish: " + spanish)
     check(len(a.audio) >= 1 and a.audio[0][1][:4] == b"RIFF", "speech arrives as WAV after an audio header")
+    # The lines lane: revised in place, every line final at the end, the same for both listeners.
+    revs = check_lines(a, "es listener")
+    check(len(revs) >= 1 and sum(len(v) for v in revs.values()) > len(revs),
+          "lines were revised (%d lines, %d revisions)" % (len(revs), sum(len(v) for v in revs.values())))
+    check([m["text"] for _, m in a.lines] == [m["text"] for _, m in b.lines], "both listeners saw the same revisions")
+    check_lines(source, "en listener")
+    finals = a.final_lines()
+    spoken_lines = {seq for seq, _ in a.audio}
+    check(spoken_lines <= set(finals), "speech comes from lines (revise mode): %s" % sorted(spoken_lines))
+    print("lines (es, final):", " | ".join(finals[n]["text"] for n in sorted(finals)))
 
     # Latency: audio word end (stream time) -> receipt at the listener.
     lat = [(t - (t0 + m["audio_end"])) for t, m in a.captions]
@@ -86,6 +95,8 @@ async def main(parley, source_dir):
     owner = {"Authorization": "Bearer " + created["speaker_token"]}  # transcripts are private
     status, tr = server.http("GET", "/api/sessions/%s/transcript" % sid, headers=owner)
     check(status == 200 and tr["state"] == "ended", "transcript of the ended session")
+    check([e["text"] for e in tr["lines"]["es"]] == [finals[n]["text"] for n in sorted(finals)],
+          "the transcript's lines are the final revisions the listeners got")
     es = tr["languages"]["es"]
     check([e["seq"] for e in es] == a.seqs() and [e["text"] for e in es] == [m["text"] for _, m in a.captions],
           "transcript equals what the listeners received")

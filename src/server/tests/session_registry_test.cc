@@ -309,6 +309,85 @@ TEST_F(RegistryTest, RestartRestoresSessionsSeqAndHistory) {
   EXPECT_DOUBLE_EQ(last["audio_end"].get<double>(), 5.0 + 2.0);
 }
 
+// Caption lines: revisions reach the listeners of their language in order, a final one is
+// durable before it is sent, late joiners get the open lines' current revision and the last
+// final lines, and line numbers continue across pipelines (speaker reconnects) and restarts.
+TEST_F(RegistryTest, LinesAreRevisedDurableAndContinueAcrossPipelines) {
+  auto c = *registry_->create("en", {"es"});
+  auto speaker = std::make_shared<RecordingSink>();
+  auto attached = registry_->attachSpeaker(c.id, c.token, speaker);
+  ASSERT_EQ(attached.close_code, 0);
+  ASSERT_TRUE(registry_->ensurePipeline(c.id).ok());
+  auto listener = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachListener(c.id, "es", listener).close_code, 0);
+  auto send = [&](long long line, int rev, const std::string& text, bool final) {
+    pipeline::LineMessage m;
+    m.lang = "es";
+    m.revision.line = line;
+    m.revision.rev = rev;
+    m.revision.text = text;
+    m.revision.stable_chars = final ? text.size() : 4;
+    m.revision.final = final;
+    m.revision.confirmed = final;
+    m.revision.source_text = "the text";
+    m.revision.audio_start = 0.5;
+    m.revision.audio_end = 1.5;
+    pipelines_.back()->options.on_line(m);
+  };
+  auto lineMessages = [](RecordingSink& sink) {
+    std::vector<Json> out;
+    for (const auto& t : sink.text) {
+      Json j = Json::parse(t);
+      if (j["type"] == "line") out.push_back(j);
+    }
+    return out;
+  };
+  ASSERT_TRUE(pipelines_.back()->options.on_line);
+  send(1, 1, "el tex", false);
+  send(1, 2, "el texto", true);
+  send(2, 1, "otra", false);
+  auto got = lineMessages(*listener);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0]["line"], 1);
+  EXPECT_EQ(got[0]["rev"], 1);
+  EXPECT_EQ(got[0]["stable_chars"], 4);
+  EXPECT_EQ(got[0]["final"], false);
+  EXPECT_EQ(got[1]["text"], "el texto");
+  EXPECT_EQ(got[1]["final"], true);
+  auto stored = store_->lines(c.id, "es").value();
+  ASSERT_EQ(stored.size(), 1u);  // only final revisions are stored
+  EXPECT_EQ(stored[0].text, "el texto");
+  // A late joiner: the final line 1 as history, then the open line 2 as it stands.
+  auto late = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachListener(c.id, "es", late).close_code, 0);
+  auto history = lineMessages(*late);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0]["line"], 1);
+  EXPECT_EQ(history[0]["final"], true);
+  EXPECT_EQ(history[1]["line"], 2);
+  EXPECT_EQ(history[1]["text"], "otra");
+  send(2, 2, "otra vez", true);
+  // The speaker reconnects: the new pipeline numbers from 1, the session continues at 3.
+  registry_->speakerGone(c.id, attached.connection_id);
+  ASSERT_EQ(registry_->attachSpeaker(c.id, c.token, speaker).close_code, 0);
+  ASSERT_TRUE(registry_->ensurePipeline(c.id).ok());
+  send(1, 1, "nueva", true);
+  got = lineMessages(*listener);
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(got[4]["line"], 3);
+  // After a restart, the next pipeline continues after the stored lines.
+  registry_.reset();
+  registry_ = makeRegistry();
+  ASSERT_TRUE(registry_->restore().ok());
+  auto after = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachListener(c.id, "es", after).close_code, 0);
+  EXPECT_EQ(lineMessages(*after).size(), 3u);  // the final lines 1..3 as history
+  ASSERT_EQ(registry_->attachSpeaker(c.id, c.token, speaker).close_code, 0);
+  ASSERT_TRUE(registry_->ensurePipeline(c.id).ok());
+  send(1, 1, "después", true);
+  EXPECT_EQ(lineMessages(*after).back()["line"], 4);
+}
+
 // Item 4: anonymous POSTs to /complaints moved the global rollout. A complaint counts only from a
 // listener connected to the session, once per complaint window.
 TEST_F(RegistryTest, AnonymousComplaintIsAnsweredButNotCounted) {

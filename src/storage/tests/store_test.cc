@@ -100,6 +100,41 @@ TEST(Store, PublicTranscriptRoundTripsAndOldDatabasesGetTheColumn) {
   EXPECT_TRUE((**got).public_transcript);
 }
 
+TEST(Store, FinalLinesRoundTripInOrderAndAreNotRepeated) {
+  auto store = Store::open({tempDb("lines.db"), "Sessions", true});
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  EXPECT_EQ((*store)->lastLine("s-a-100").value(), 0);
+  for (long long n : {2, 1, 3}) {
+    LineEntry e;
+    e.session_id = "s-a-100";
+    e.lang = "es";
+    e.line = n;
+    e.rev = static_cast<int>(n) + 1;
+    e.text = "linea " + std::to_string(n);
+    e.source_text = "line " + std::to_string(n);
+    e.confirmed = n != 3;
+    e.audio_start = static_cast<double>(n);
+    e.audio_end = static_cast<double>(n) + 0.5;
+    ASSERT_TRUE((*store)->appendLine(e).ok());
+    if (n == 1) {
+      EXPECT_EQ((*store)->appendLine(e).error().code, core::ErrorCode::kInvalidInput);
+    }
+  }
+  auto all = (*store)->lines("s-a-100", "es").value();
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].line, 1);
+  EXPECT_EQ(all[0].text, "linea 1");
+  EXPECT_EQ(all[0].rev, 2);
+  EXPECT_TRUE(all[0].confirmed);
+  EXPECT_FALSE(all[2].confirmed);
+  auto tail = (*store)->lineTail("s-a-100", "es", 2).value();
+  ASSERT_EQ(tail.size(), 2u);
+  EXPECT_EQ(tail[0].line, 2);
+  EXPECT_EQ(tail[1].line, 3);
+  EXPECT_EQ((*store)->lastLine("s-a-100").value(), 3);
+  EXPECT_TRUE((*store)->lines("s-a-100", "en").value().empty());
+}
+
 TEST(Store, SessionsRoundTripAndEnd) {
   auto store = Store::open({tempDb("s.db"), "Talks", true});
   ASSERT_TRUE(store.ok()) << store.error().message;
