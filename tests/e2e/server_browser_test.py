@@ -206,8 +206,13 @@ async def main(parley, source_dir):
     listen_url = await browser.eval(speak, "document.getElementById('listen-link').href")
     listen = await browser.open(listen_url)
     text = await browser.wait_for(
-        listen, "Array.from(document.querySelectorAll('#captions .caption')).map(e => e.textContent).join('')", 90)
-    check(bool(text and text.strip()), "Spanish captions appear in the listener page: %r" % (text or "")[:200])
+        listen, "Array.from(document.querySelectorAll('#captions .line')).map(e => e.textContent).join('')", 90)
+    check(bool(text and text.strip()), "Spanish caption lines appear in the listener page: %r" % (text or "")[:200])
+    # A line revised in place: the same element, a later revision (data-rev counts them).
+    revised = await browser.wait_for(
+        listen, "(() => { const e = Array.from(document.querySelectorAll('#captions .line'))"
+                ".find(e => Number(e.dataset.rev) >= 2); return e ? Number(e.dataset.line) : 0; })()", 90)
+    check(bool(revised), "a line is revised in place in the listener page (line %s)" % revised)
     lang = await browser.eval(listen, "document.getElementById('lang').value")
     check(lang == "es", "the listener page shows Spanish (lang=%s)" % lang)
     status, info = server.http("GET", "/api/sessions/" + sid)
@@ -231,6 +236,16 @@ async def main(parley, source_dir):
     await browser.eval(speak, "document.getElementById('end').click()")
     ended = await browser.wait_for(listen, "document.getElementById('status').textContent.includes('ended')", 60)
     check(bool(ended), "the listener page shows that the session ended")
+    # Every line on the page ends as its final revision: the text the transcript holds.
+    shown = await browser.eval(
+        listen, "Array.from(document.querySelectorAll('#captions .line')).map(e => "
+                "[Number(e.dataset.line), e.classList.contains('final'), e.textContent])")
+    status, tr = server.http("GET", "/api/sessions/%s/transcript?lang=es" % sid,
+                             headers={"Authorization": "Bearer e2e-admin-token"})
+    finals = {e["line"]: e["text"] for e in tr["lines"]["es"]}
+    check(shown and all(final and finals.get(n) == t for n, final, t in shown),
+          "each line on the page shows its final translation: %r vs %r" % (shown[:3], list(finals.items())[:3]))
+    check(revised in finals, "the revised line %s got its final revision" % revised)
     check(server.stop() == 0, "graceful shutdown")
     await check_controller_off(browser, parley, source_dir)
     browser.close()
