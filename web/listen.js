@@ -100,7 +100,7 @@
     const info = await res.json();
     if (info.state === 'ended') { setStatus('the session has ended'); return; }
     const langs = info.targets.concat([info.source_language]);
-    const names = { es: 'Español', en: 'English (original)', fr: 'Français', de: 'Deutsch' };
+    const names = { es: 'Español', ca: 'Català', gl: 'Galego', en: 'English (original)' };
     for (const l of langs) {
       const o = document.createElement('option');
       o.value = l; o.textContent = names[l] || l;

@@ -48,7 +48,7 @@
       if (key) headers.Authorization = 'Bearer ' + key;
       const res = await fetch('/api/sessions', {
         method: 'POST', headers,
-        body: JSON.stringify({ source_language: 'en', targets: [$('targets').value] }) });
+        body: JSON.stringify({ source_language: 'en', targets: $('targets').value.split(',') }) });
       const body = await res.json();
       if (res.status === 401) {
         // The server requires its speaker key (docs/security.md): ask for it, then retry.

@@ -27,6 +27,8 @@
 #include "server/session_ids.h"
 #include "server/session_registry.h"
 #include "storage/store.h"
+#include "translate/translator.h"
+#include "tts/synthesizer.h"
 
 namespace parley::app {
 namespace {
@@ -258,14 +260,27 @@ int serveMain(int argc, char** argv) {
                  services.error().message.c_str());
     return 1;
   }
+  // Offer a language only when it works: its apertium pair translates a test sentence and
+  // espeak-ng has its voice.
   std::vector<std::string> languages;
   for (const auto& lang : config.languages) {
+    std::string why;
     auto tr = (*services)->translator(lang);
-    if (tr.ok()) {
+    if (!tr.ok()) {
+      why = tr.error().message;
+    } else if (auto t = (*tr)->translate("Good morning, everyone."); !t.ok() || t->empty()) {
+      why = "test sentence: " + (t.ok() ? std::string("empty translation") : t.error().message);
+    } else if (config.synthesize) {
+      auto synth = (*services)->synthesizer();
+      auto speech = synth.ok() ? (*synth)->synthesize(*t, (*services)->voiceFor(lang))
+                               : core::Result<tts::Speech>(synth.error());
+      if (!speech.ok()) why = "voice " + (*services)->voiceFor(lang) + ": " + speech.error().message;
+    }
+    if (why.empty()) {
       languages.push_back(lang);
     } else {
       core::log::warn("language_unavailable", "", "target language not offered",
-                      {{"lang", lang}, {"error", tr.error().message}});
+                      {{"lang", lang}, {"error", why}});
     }
   }
   if (languages.empty()) {

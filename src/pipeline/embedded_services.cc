@@ -34,16 +34,21 @@ std::string missingModel() {
   return "";
 }
 
-// Target language -> apertium pair, for the source language English.
-struct PairInfo {
+// Target languages from English: the apertium pair (Debian 12 packages apertium-eng-spa,
+// apertium-eng-cat, apertium-en-gl) and the espeak-ng voice. Debian 12's espeak-ng 1.51 has no
+// Galician voice: Galician is spoken with the Portuguese one, its closest relative there
+// (docs/speech.md).
+struct LanguageInfo {
   const char* lang;
   const char* pair;
+  const char* voice;
 };
-constexpr PairInfo kPairs[] = {{"es", "eng-spa"}};
+constexpr LanguageInfo kLanguages[] = {
+    {"es", "eng-spa", "es"}, {"ca", "eng-cat", "ca"}, {"gl", "en-gl", "pt"}};
 
-const char* pairFor(const std::string& lang) {
-  for (const auto& p : kPairs) {
-    if (lang == p.lang) return p.pair;
+const LanguageInfo* languageInfo(const std::string& lang) {
+  for (const auto& l : kLanguages) {
+    if (lang == l.lang) return &l;
   }
   return nullptr;
 }
@@ -81,13 +86,13 @@ class EmbeddedServices final : public Services {
   core::Result<translate::Translator*> translator(const std::string& lang) override {
     std::lock_guard lock(mu_);
     if (auto it = translators_.find(lang); it != translators_.end()) return it->second.get();
-    const char* pair = pairFor(lang);
-    if (!pair) {
+    const LanguageInfo* info = languageInfo(lang);
+    if (!info) {
       return core::Error::notFound("no translation from English into '" + lang +
-                                   "' (installed: es)");
+                                   "' (known: es, ca, gl)");
     }
     translate::ApertiumConfig config;
-    config.pair = pair;
+    config.pair = info->pair;
     config.target_language = lang;
     if (!options_.apertium_modes_dir.empty()) config.modes_dir = options_.apertium_modes_dir;
     auto created = translate::createCachedApertiumTranslator(config, cache_);
@@ -98,6 +103,11 @@ class EmbeddedServices final : public Services {
   }
 
   core::Result<tts::Synthesizer*> synthesizer() override { return synthesizer_.get(); }
+
+  std::string voiceFor(const std::string& lang) const override {
+    const LanguageInfo* info = languageInfo(lang);
+    return info ? info->voice : lang;
+  }
 
  private:
   const EmbeddedOptions options_;

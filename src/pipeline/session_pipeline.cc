@@ -426,7 +426,8 @@ class PipelineImpl final : public SessionPipeline {
         msg.lang = lang;
         msg.revision = std::move(*rev);
         if (options_.speech_from_lines && options_.synthesize && !msg.revision.speak.empty()) {
-          const std::string voice = msg.revision.untranslated ? kSourceLanguage : lang;
+          const std::string voice =
+              services_.voiceFor(msg.revision.untranslated ? kSourceLanguage : lang);
           std::string why = speak(msg.revision.speak, voice, &msg.audio);
           if (!why.empty()) {
             core::log::warn("synthesis_failed", options_.session_id, "speech synthesis failed",
@@ -638,7 +639,8 @@ class PipelineImpl final : public SessionPipeline {
   void synthesizeInto(Caption& caption) {
     if (!options_.synthesize || caption.text.empty()) return;
     const double t0 = clock_.now();
-    const std::string voice = caption.translated ? caption.lang : kSourceLanguage;
+    const std::string voice =
+        services_.voiceFor(caption.translated ? caption.lang : kSourceLanguage);
     std::string why = speak(caption.text, voice, &caption.audio);
     caption.timings.tts_s = clock_.now() - t0;
     if (!why.empty()) {

@@ -172,6 +172,8 @@ class Services {
   virtual core::Result<translate::Translator*> translator(const std::string& lang);
   // The shared synthesizer (voices named by language). Thread-safe.
   virtual core::Result<tts::Synthesizer*> synthesizer();
+  // The synthesizer voice that speaks `lang` (default: the language code itself).
+  virtual std::string voiceFor(const std::string& lang) const { return lang; }
 };
 
 class SessionPipeline {

@@ -47,7 +47,7 @@ struct ServerConfig {
   int history = 20;                             // captions replayed to late joiners
   bool synthesize = true;                       // speech for listeners
   double drain_timeout_s = 15;                  // graceful shutdown budget
-  std::vector<std::string> languages = {"es"};  // target languages offered
+  std::vector<std::string> languages = {"es", "ca", "gl"};  // offered when installed and working
   // A listener's complaints count at most once per this many seconds (the rest are answered,
   // not counted).
   double complaint_window_s = 600;

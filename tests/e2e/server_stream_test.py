@@ -110,8 +110,32 @@ async def main(parley, source_dir):
     check(status == 200 and "parley_word_latency_seconds" in metrics, "/metrics exposes word latency")
     status, alarms = server.http("GET", "/api/alarms")
     check(status == 200 and "alarms" in alarms, "/api/alarms")
+    check("parley_caption_revisions_total" in metrics, "/metrics counts line revisions")
+    await three_languages(server)
     rc = server.stop()
     check(rc == 0, "graceful shutdown on SIGTERM exits 0")
+
+
+async def three_languages(server):
+    """Every language Debian 12 translates English to: one session serves es, ca and gl."""
+    created = server.create_session(targets=("es", "ca", "gl"))
+    check(created["targets"] == ["es", "ca", "gl"], "a session in Spanish, Catalan and Galician")
+    listeners = {lang: Listener(server, created["session_id"], lang).start() for lang in ("ca", "gl")}
+    for l in listeners.values():
+        await asyncio.wait_for(l.connected.wait(), 60)
+    pcm = read_wav(os.path.join(LIBRIVOX, "sense_and_sensibility_01_austen_64kb-0880.wav")) + silence(1.0)
+    async with speaker_connection(created["speak_url"]) as ws:
+        await stream_realtime(ws, pcm)
+        await ws.send(json.dumps({"type": "end"}))
+        await asyncio.wait_for(ws.wait_closed(), 60)
+    for lang, l in listeners.items():
+        await asyncio.wait_for(l.task, 60)
+        check_lines(l, lang + " listener")
+        finals = l.final_lines()
+        text = " ".join(finals[n]["text"] for n in sorted(finals))
+        source = " ".join(finals[n]["source_text"] for n in sorted(finals))
+        check(finals and text.lower() != source.lower(), "%s lines are translated: %s" % (lang, text))
+        check(len(l.audio) >= 1 and l.audio[0][1][:4] == b"RIFF", "%s speech arrives" % lang)
 
 
 if __name__ == "__main__":
