@@ -3,11 +3,12 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <utility>
 
 #include "core/hash.h"
+#include "engine/driver.h"
 
 namespace parley::ingest {
 
@@ -15,10 +16,8 @@ namespace {
 
 using nlohmann::json;
 
+// After the last line, the pending deadlines are ticked (at most this many) before finish().
 constexpr int kMaxTrailingTicks = 1000;
-// A deadline that stays put after onTick is a bug in the engine; stop ticking it after this many
-// attempts instead of spinning (the next item or finish() moves time on).
-constexpr int kMaxStuckTicks = 3;
 
 std::string seconds(double v) {
   char buf[48];
@@ -34,20 +33,19 @@ class Replayer {
   void onHeader(const TraceHeader& header) { result_.header = header; }
 
   void onItem(const TraceItem& item) {
-    ensureEngine();
+    engine::Driver& driver = ensureDriver();
     ++result_.items;
-    double t = std::max(item.t, now_);
-    tickUntil(t);
-    now_ = t;
+    const double t = std::max(item.t, driver.now());
     switch (item.type) {
       case TraceItem::Type::kEvent:
         ++result_.events;
-        engine_->onEvent(item.event, t, out_);
+        driver.event(item.event, t);
         break;
       case TraceItem::Type::kAudio:
-        engine_->onAudio(item.audio_time, t, out_);
+        driver.audio(item.audio_time, t);
         break;
       case TraceItem::Type::kMode: {
+        driver.advanceTo(t);
         auto mode = engine::parseMode(item.mode);
         if (!mode) {
           reject(item.line, mode.error().message);
@@ -58,40 +56,36 @@ class Replayer {
         break;
       }
       case TraceItem::Type::kFlag:
+        driver.advanceTo(t);
         applyFlag(item, t);
         break;
     }
-    drain();
   }
 
   void onError(const LineError& error) { reject(error.line, error.reason); }
 
   void finish() {
-    ensureEngine();
-    for (int i = 0; i < kMaxTrailingTicks; ++i) {
-      auto d = engine_->nextDeadline();
-      if (!d) break;
-      if (!tickOnce(*d)) break;
-    }
-    engine_->finish(now_, out_);
-    drain();
-    result_.end_time = now_;
+    engine::Driver& driver = ensureDriver();
+    driver.tickPending(kMaxTrailingTicks);
+    driver.finish(driver.now());
+    result_.end_time = driver.now();
     result_.end_mode = effectiveMode();
-    result_.stats = engine_->stats();
+    result_.stats = driver.engine().stats();
     result_.latency = summarizeLatencies(std::move(latencies_));
   }
 
  private:
-  void ensureEngine() {
-    if (engine_) return;
+  engine::Driver& ensureDriver() {
+    if (driver_) return *driver_;
     result_.session_id = !options_.session_id.empty() ? options_.session_id
                          : result_.header && !result_.header->session_id.empty()
                              ? result_.header->session_id
                              : "replay";
     result_.start_mode = effectiveMode();
-    engine_ =
-        std::make_unique<engine::Engine>(result_.session_id, options_.config, result_.start_mode);
+    driver_.emplace(result_.session_id, options_.config, result_.start_mode);
+    driver_->setOutputHandler([this](engine::Output& out) { take(out); });
     current_ = result_.start_mode;
+    return *driver_;
   }
 
   engine::Mode effectiveMode() const {
@@ -103,7 +97,7 @@ class Replayer {
     engine::Mode mode = effectiveMode();
     if (mode == current_) return;
     current_ = mode;
-    engine_->setMode(mode, t, out_);
+    driver_->setMode(mode, t);
   }
 
   void applyFlag(const TraceItem& item, double t) {
@@ -135,39 +129,13 @@ class Replayer {
     }
   }
 
-  // Ticks at `deadline` (never before the current time). False when ticking made no progress.
-  bool tickOnce(double deadline) {
-    double at = std::max(deadline, now_);
-    engine_->onTick(at, out_);
-    now_ = at;
-    drain();
-    auto next = engine_->nextDeadline();
-    if (next && *next <= at) {
-      if (++stuck_ >= kMaxStuckTicks) {
-        stuck_ = 0;
-        return false;
-      }
-    } else {
-      stuck_ = 0;
-    }
-    return true;
-  }
-
-  void tickUntil(double t) {
-    while (true) {
-      auto d = engine_->nextDeadline();
-      if (!d || *d > t) break;
-      if (!tickOnce(*d)) break;
-    }
-  }
-
-  void drain() {
-    for (auto& rec : out_.notices) {
-      rec.ts = now_;
-      if (rec.session_id.empty()) rec.session_id = result_.session_id;
+  // The driver's output after each engine call (notices already stamped with the engine time
+  // and the session ID).
+  void take(engine::Output& out) {
+    for (const auto& rec : out.notices) {
       if (callbacks_.on_notice) callbacks_.on_notice(rec);
     }
-    for (auto& seg : out_.segments) {
+    for (auto& seg : out.segments) {
       ++result_.segment_count;
       for (const auto& w : seg.words) {
         if (w.kind == engine::WordKind::kWord) latencies_.push_back(seg.emitted_at - w.end);
@@ -175,7 +143,6 @@ class Replayer {
       if (callbacks_.on_segment) callbacks_.on_segment(seg);
       if (options_.collect_segments) result_.segments.push_back(std::move(seg));
     }
-    out_.clear();
   }
 
   void reject(int line, std::string reason) {
@@ -187,10 +154,7 @@ class Replayer {
   const ReplayOptions& options_;
   const ReplayCallbacks& callbacks_;
   ReplayResult& result_;
-  std::unique_ptr<engine::Engine> engine_;
-  engine::Output out_;
-  double now_ = 0;
-  int stuck_ = 0;
+  std::optional<engine::Driver> driver_;
   engine::Mode requested_ = options_.mode;
   engine::Mode current_ = engine::Mode::kPartial;
   bool flag_enabled_ = true;

@@ -15,7 +15,7 @@
 #include "asr/recognizer_worker.h"
 #include "audio/audio.h"
 #include "core/log.h"
-#include "pipeline/engine_driver.h"
+#include "engine/driver.h"
 #include "pipeline/timed_recognizer.h"
 #include "translate/translator.h"
 #include "tts/synthesizer.h"
@@ -532,7 +532,7 @@ class PipelineImpl final : public SessionPipeline {
   bool captions_done_ = false;
 
   // Delivery thread only.
-  EngineDriver driver_;
+  engine::Driver driver_;
   std::vector<std::string> targets_;
   asr::ArrivalModel arrival_model_;
   double last_ready_ = 0;  // caption stage
