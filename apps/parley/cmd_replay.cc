@@ -1,6 +1,6 @@
 // parley replay: runs the partial-results engine over a recorded trace in virtual time and
 // prints the forwarded segments as JSON lines (docs/trace-format.md). The loop itself lives in
-// ingest::replayTrace, shared with the golden tests.
+// replay::replayTrace, shared with the golden tests and the bench.
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -14,8 +14,9 @@
 #include "command.h"
 #include "core/log.h"
 #include "engine/config.h"
-#include "ingest/replay.h"
+#include "ingest/config_file.h"
 #include "ingest/trace.h"
+#include "replay/replay.h"
 
 namespace parley::app {
 namespace {
@@ -121,7 +122,7 @@ int runReplay(int argc, char** argv) {
   }
   const std::string path = args->positionals()[0];
 
-  ingest::ReplayOptions options;
+  replay::ReplayOptions options;
   if (auto problems = engine::applyEnvironment(options.config); !problems.empty()) {
     std::string joined;
     for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
@@ -175,7 +176,7 @@ int runReplay(int argc, char** argv) {
   }
 
   const bool streaming = path == "-";
-  ingest::ReplayCallbacks callbacks;
+  replay::ReplayCallbacks callbacks;
   callbacks.on_segment = [&](const engine::Segment& s) {
     std::string line = ingest::formatSegmentJson(s);
     line.push_back('\n');
@@ -185,10 +186,10 @@ int runReplay(int argc, char** argv) {
   callbacks.on_notice = [](const core::log::Record& r) { core::log::writeRecord(r); };
   callbacks.on_error = printLineError;
 
-  ingest::ReplayResult result = ingest::replayTrace(*in, options, callbacks);
+  replay::ReplayResult result = replay::replayTrace(*in, options, callbacks);
   std::fflush(stdout);
   const bool read_failed = in->bad();
-  std::fprintf(stderr, "%s\n", ingest::formatReplaySummary(result).c_str());
+  std::fprintf(stderr, "%s\n", replay::formatReplaySummary(result).c_str());
   if (read_failed) {
     std::fprintf(stderr, "parley replay: reading %s failed before its end\n", path.c_str());
     return 1;

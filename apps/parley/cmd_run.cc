@@ -23,7 +23,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "engine/config.h"
-#include "ingest/replay.h"
+#include "ingest/config_file.h"
 #include "pipeline/mode_compare.h"
 #include "pipeline/session_pipeline.h"
 

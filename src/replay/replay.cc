@@ -1,4 +1,4 @@
-#include "ingest/replay.h"
+#include "replay/replay.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,10 +7,15 @@
 #include <optional>
 #include <utility>
 
-#include "core/hash.h"
 #include "engine/driver.h"
+#include "flags/decision.h"
+#include "flags/session_tracker.h"
 
-namespace parley::ingest {
+namespace parley::replay {
+
+using ingest::LineError;
+using ingest::TraceHeader;
+using ingest::TraceItem;
 
 namespace {
 
@@ -81,6 +86,9 @@ class Replayer {
                          : result_.header && !result_.header->session_id.empty()
                              ? result_.header->session_id
                              : "replay";
+    // The session's decision, taken once at its start (as in `parley serve`): the trace's flag
+    // starts at {"enabled":true,"rollout_percentage":100}.
+    tracker_.emplace(flags::decide(flag_, result_.session_id, options_.kill_switch));
     result_.start_mode = effectiveMode();
     driver_.emplace(result_.session_id, options_.config, result_.start_mode);
     driver_->setOutputHandler([this](engine::Output& out) { take(out); });
@@ -88,8 +96,10 @@ class Replayer {
     return *driver_;
   }
 
+  // Partial only when both the trace's mode lines and the session's flag decision allow it.
   engine::Mode effectiveMode() const {
-    bool partial = requested_ == engine::Mode::kPartial && flag_allowed_ && !options_.kill_switch;
+    const bool partial =
+        requested_ == engine::Mode::kPartial && tracker_->mode() == engine::Mode::kPartial;
     return partial ? engine::Mode::kPartial : engine::Mode::kFinalOnly;
   }
 
@@ -112,21 +122,18 @@ class Replayer {
         reject(item.line, "flag.enabled must be true or false");
         return;
       }
-      flag_enabled_ = it->get<bool>();
+      flag_.enabled = it->get<bool>();
     }
     if (auto it = patch.find("rollout_percentage"); it != patch.end()) {
       if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 100) {
         reject(item.line, "flag.rollout_percentage must be an integer in [0, 100]");
         return;
       }
-      flag_percentage_ = static_cast<int>(it->get<long long>());
+      flag_.rollout_percentage = static_cast<int>(it->get<long long>());
     }
-    // Decisions are sticky: a disable or a decrease that leaves the session out turns it off
-    // for good; a later enable or increase does not turn it back on.
-    if (flag_allowed_ && !flagAllows(flag_enabled_, flag_percentage_, result_.session_id)) {
-      flag_allowed_ = false;
-      applyEffectiveMode(t);
-    }
+    // Decisions are sticky (flags::SessionFlagTracker): a disable or a decrease that leaves the
+    // session out turns it off for good; a later enable or increase does not turn it back on.
+    if (tracker_->onSnapshot(flag_, options_.kill_switch)) applyEffectiveMode(t);
   }
 
   // The driver's output after each engine call (notices already stamped with the engine time
@@ -157,9 +164,14 @@ class Replayer {
   std::optional<engine::Driver> driver_;
   engine::Mode requested_ = options_.mode;
   engine::Mode current_ = engine::Mode::kPartial;
-  bool flag_enabled_ = true;
-  int flag_percentage_ = 100;
-  bool flag_allowed_ = true;
+  // The trace's flag value as flag lines patch it: an operator's change, so authoritative
+  // (source CACHED, like a value read from the parameter store).
+  flags::FlagSnapshot flag_ = [] {
+    flags::FlagSnapshot s;
+    s.source = flags::Source::kCached;
+    return s;
+  }();
+  std::optional<flags::SessionFlagTracker> tracker_;
   std::vector<double> latencies_;
 };
 
@@ -188,11 +200,11 @@ ReplayResult replayTrace(std::istream& in, const ReplayOptions& options,
                          const ReplayCallbacks& callbacks) {
   ReplayResult result;
   Replayer replayer(options, callbacks, result);
-  TraceCallbacks trace;
+  ingest::TraceCallbacks trace;
   trace.on_header = [&](const TraceHeader& h) { replayer.onHeader(h); };
   trace.on_item = [&](const TraceItem& item) { replayer.onItem(item); };
   trace.on_error = [&](const LineError& e) { replayer.onError(e); };
-  readTrace(in, trace);
+  ingest::readTrace(in, trace);
   replayer.finish();
   return result;
 }
@@ -214,8 +226,4 @@ std::string formatReplaySummary(const ReplayResult& r) {
   return out;
 }
 
-bool flagAllows(bool enabled, int rollout_percentage, std::string_view session_id) {
-  return enabled && core::bucketOf(session_id) < rollout_percentage;
-}
-
-}  // namespace parley::ingest
+}  // namespace parley::replay
