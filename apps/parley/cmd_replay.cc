@@ -14,6 +14,7 @@
 #include "command.h"
 #include "core/log.h"
 #include "engine/config.h"
+#include "flags/flag_value.h"
 #include "ingest/config_file.h"
 #include "ingest/trace.h"
 #include "replay/replay.h"
@@ -70,8 +71,8 @@ void printHelp() {
       "  on stderr and skipped.\n"
       "\n"
       "Environment:\n"
-      "  PARTIAL_RESULTS_ENABLED=true|false  kill switch: false forces final-only for the whole "
-      "replay\n");
+      "  PARTIAL_RESULTS_ENABLED=true|1|yes|on|false|0|no|off  kill switch: false, 0, no or off\n"
+      "                             (any case) forces final-only for the whole replay\n");
   for (const auto& k : engine::configKeys()) {
     if (k.env) std::printf("  %-26s %s\n", k.env, k.name);
   }
@@ -128,15 +129,9 @@ int runReplay(int argc, char** argv) {
     for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
     return usageError(kName, joined);
   }
-  if (const char* v = std::getenv("PARTIAL_RESULTS_ENABLED"); v && *v) {
-    std::string_view s(v);
-    if (s == "false") {
-      options.kill_switch = true;
-    } else if (s != "true") {
-      return usageError(
-          kName, "PARTIAL_RESULTS_ENABLED must be true or false (got '" + std::string(s) + "')");
-    }
-  }
+  auto kill = flags::readKillSwitch();
+  if (!kill.ok()) return usageError(kName, kill.error().message);
+  options.kill_switch = *kill;
   if (auto file = args->get("--config")) {
     if (auto st = ingest::applyConfigFile(options.config, *file); !st) {
       return usageError(kName, st.error().message);
