@@ -1,7 +1,7 @@
 // parley replay: runs the partial-results engine over a recorded trace in virtual time and
 // prints the forwarded segments as JSON lines (docs/trace-format.md), or with --lines the caption
-// lines' revisions (docs/lines.md). The loop itself lives in ingest::replayTrace, shared with the
-// golden tests; the lines come from lines::LineFeed.
+// lines' revisions (docs/lines.md). The loop itself lives in replay::replayTrace, shared with the
+// golden tests and the bench; the lines come from lines::LineFeed.
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -16,11 +16,13 @@
 #include "command.h"
 #include "core/log.h"
 #include "engine/config.h"
-#include "ingest/replay.h"
+#include "flags/flag_value.h"
+#include "ingest/config_file.h"
 #include "ingest/trace.h"
 #include "lines/feed.h"
 #include "lines/lines.h"
 #include "translate/apertium/apertium_translator.h"
+#include "replay/replay.h"
 
 namespace parley::app {
 namespace {
@@ -97,8 +99,8 @@ void printHelp() {
       "  on stderr and skipped.\n"
       "\n"
       "Environment:\n"
-      "  PARTIAL_RESULTS_ENABLED=true|false  kill switch: false forces final-only for the whole "
-      "replay\n");
+      "  PARTIAL_RESULTS_ENABLED=true|1|yes|on|false|0|no|off  kill switch: false, 0, no or off\n"
+      "                             (any case) forces final-only for the whole replay\n");
   for (const auto& k : engine::configKeys()) {
     if (k.env) std::printf("  %-26s %s\n", k.env, k.name);
   }
@@ -154,21 +156,15 @@ int runReplay(int argc, char** argv) {
   }
   const std::string path = args->positionals()[0];
 
-  ingest::ReplayOptions options;
+  replay::ReplayOptions options;
   if (auto problems = engine::applyEnvironment(options.config); !problems.empty()) {
     std::string joined;
     for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
     return usageError(kName, joined);
   }
-  if (const char* v = std::getenv("PARTIAL_RESULTS_ENABLED"); v && *v) {
-    std::string_view s(v);
-    if (s == "false") {
-      options.kill_switch = true;
-    } else if (s != "true") {
-      return usageError(
-          kName, "PARTIAL_RESULTS_ENABLED must be true or false (got '" + std::string(s) + "')");
-    }
-  }
+  auto kill = flags::readKillSwitch();
+  if (!kill.ok()) return usageError(kName, kill.error().message);
+  options.kill_switch = *kill;
   if (auto file = args->get("--config")) {
     if (auto st = ingest::applyConfigFile(options.config, *file); !st) {
       return usageError(kName, st.error().message);
@@ -254,7 +250,7 @@ int runReplay(int argc, char** argv) {
   auto printRevisions = [&](const std::vector<lines::Revision>& revisions) {
     for (const auto& r : revisions) print(lines::formatRevisionJson(lang, r));
   };
-  ingest::ReplayCallbacks callbacks;
+  replay::ReplayCallbacks callbacks;
   if (lines_mode) {
     callbacks.on_event = [&](const engine::RecognizerEvent& e) { printRevisions(feed.onEvent(e)); };
     callbacks.on_segment = [&](const engine::Segment& s) { printRevisions(feed.onSegment(s)); };
@@ -264,11 +260,11 @@ int runReplay(int argc, char** argv) {
   callbacks.on_notice = [](const core::log::Record& r) { core::log::writeRecord(r); };
   callbacks.on_error = printLineError;
 
-  ingest::ReplayResult result = ingest::replayTrace(*in, options, callbacks);
+  replay::ReplayResult result = replay::replayTrace(*in, options, callbacks);
   if (lines_mode) printRevisions(feed.finish());
   std::fflush(stdout);
   const bool read_failed = in->bad();
-  std::fprintf(stderr, "%s\n", ingest::formatReplaySummary(result).c_str());
+  std::fprintf(stderr, "%s\n", replay::formatReplaySummary(result).c_str());
   if (lines_mode) {
     const lines::LineStats& st = feed.view().stats();
     std::fprintf(stderr,

@@ -23,7 +23,8 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "engine/config.h"
-#include "ingest/replay.h"
+#include "flags/flag_value.h"
+#include "ingest/config_file.h"
 #include "pipeline/mode_compare.h"
 #include "pipeline/session_pipeline.h"
 
@@ -77,7 +78,7 @@ void printHelp() {
       "translation and speech add their measured durations to a caption's ready time.\n"
       "\n"
       "Environment: the engine variables of `parley replay --help` (MIN_STABILITY_THRESHOLD,\n"
-      "...), PARTIAL_RESULTS_ENABLED=false (kill switch: final-only), LOG_LEVEL (default\n"
+      "...), PARTIAL_RESULTS_ENABLED=false|0|no|off (kill switch: final-only), LOG_LEVEL (default\n"
       "WARN for this command; log lines go to stderr), STRUCTURED_LOGGING; NO_COLOR disables\n"
       "colours.\n"
       "\n"
@@ -217,14 +218,9 @@ std::string loadEngineConfig(const Args& args, engine::EngineConfig* config, boo
     for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
     return joined;
   }
-  if (const char* v = std::getenv("PARTIAL_RESULTS_ENABLED"); v && *v) {
-    std::string_view s(v);
-    if (s == "false") {
-      *kill_switch = true;
-    } else if (s != "true") {
-      return "PARTIAL_RESULTS_ENABLED must be true or false (got '" + std::string(s) + "')";
-    }
-  }
+  auto kill = flags::readKillSwitch();
+  if (!kill.ok()) return kill.error().message;
+  *kill_switch = *kill;
   if (auto file = args.get("--config")) {
     if (auto st = ingest::applyConfigFile(*config, *file); !st) return st.error().message;
   }
@@ -374,7 +370,7 @@ int runMain(int argc, char** argv) {
             .c_str(),
         engine::modeName(options.mode),
         realtime ? "real time (1x)" : "as fast as possible (arrival-model clock)");
-    if (kill_switch) std::printf("  PARTIAL_RESULTS_ENABLED=false: kill switch, final-only\n");
+    if (kill_switch) std::printf("  PARTIAL_RESULTS_ENABLED: kill switch on, final-only\n");
     std::printf("\n");
     printCaptionHeader(style);
   }

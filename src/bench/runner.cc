@@ -11,7 +11,8 @@
 #include "asr/wer.h"
 #include "bench/synth.h"
 #include "engine/engine.h"
-#include "ingest/replay.h"
+#include "ingest/config_file.h"
+#include "replay/replay.h"
 #include "translate/translator.h"
 
 namespace parley::bench {
@@ -227,11 +228,11 @@ std::vector<engine::Segment> replayItem(const CorpusItem& item, const ModeSpec& 
   if (mode.config.stability_fallback == engine::StabilityFallback::kFrontier && !ideal_timing &&
       !mode.prototype() && isPocketsphinx(item) && mode.mode == engine::Mode::kPartial) {
     std::istringstream in(traceText(consumedAudio(item), false));
-    ingest::ReplayOptions opts;
+    replay::ReplayOptions opts;
     opts.config = mode.config;
     opts.mode = mode.mode;
     opts.session_id = item.name;
-    return std::move(ingest::replayTrace(in, opts).segments);
+    return std::move(replay::replayTrace(in, opts).segments);
   }
   const bool proto =
       mode.prototype() && isPocketsphinx(item) && mode.mode == engine::Mode::kPartial;
@@ -239,11 +240,11 @@ std::vector<engine::Segment> replayItem(const CorpusItem& item, const ModeSpec& 
                                                                mode.prototype_min_hypotheses),
                                           ideal_timing)
                               : traceText(item, ideal_timing));
-  ingest::ReplayOptions opts;
+  replay::ReplayOptions opts;
   opts.config = mode.config;
   opts.mode = mode.mode;
   opts.session_id = item.name;
-  auto r = ingest::replayTrace(in, opts);
+  auto r = replay::replayTrace(in, opts);
   return std::move(r.segments);
 }
 

@@ -277,11 +277,22 @@ std::optional<bool> parseBoolText(std::string_view text) {
   return std::nullopt;
 }
 
-bool killSwitchFromEnvironment() {
+core::Result<bool> parseKillSwitch(std::string_view text) {
+  if (auto enabled = parseBoolText(text)) return !*enabled;
+  return core::Error::usage(
+      "PARTIAL_RESULTS_ENABLED must be true|1|yes|on or false|0|no|off (got '" + std::string(text) +
+      "')");
+}
+
+core::Result<bool> readKillSwitch() {
   const char* v = std::getenv("PARTIAL_RESULTS_ENABLED");
   if (!v || !*v) return false;
-  auto b = parseBoolText(v);
-  return b.has_value() && !*b;
+  return parseKillSwitch(v);
+}
+
+bool killSwitchFromEnvironment() {
+  auto on = readKillSwitch();
+  return on.ok() && *on;
 }
 
 FlagEnvironment readFlagEnvironment() {
@@ -290,13 +301,10 @@ FlagEnvironment readFlagEnvironment() {
   if (const char* v = std::getenv("FEATURE_FLAG_PARAMETER_NAME"); v && *v) {
     env.parameter_name = v;
   }
-  if (const char* v = std::getenv("PARTIAL_RESULTS_ENABLED"); v && *v) {
-    if (auto b = parseBoolText(v)) {
-      env.enabled = *b;
-    } else {
-      env.problems.push_back(std::string("PARTIAL_RESULTS_ENABLED must be true or false (got '") +
-                             v + "')");
-    }
+  if (auto kill = readKillSwitch(); kill.ok()) {
+    env.enabled = !*kill;
+  } else {
+    env.problems.push_back(kill.error().message);
   }
   if (const char* v = std::getenv("ROLLOUT_PERCENTAGE"); v && *v) {
     auto n = parseInteger(v);

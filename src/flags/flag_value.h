@@ -70,7 +70,16 @@ FlagEnvironment readFlagEnvironment();
 
 // Parses PARTIAL_RESULTS_ENABLED-style text: true|1|yes|on or false|0|no|off (any case).
 std::optional<bool> parseBoolText(std::string_view text);
-// True when PARTIAL_RESULTS_ENABLED is set to a false value: the kill switch.
+
+// The kill switch, PARTIAL_RESULTS_ENABLED: the one reading every command uses (parley run,
+// replay, serve, flags, rollout; docs/configuration.md). true|1|yes|on: partial results allowed;
+// false|0|no|off: the kill switch is on (any case). Returns whether the kill switch is on; any
+// other text is an error naming the variable and the accepted spellings.
+core::Result<bool> parseKillSwitch(std::string_view text);
+// PARTIAL_RESULTS_ENABLED from the environment; unset or empty: off (partial results allowed).
+core::Result<bool> readKillSwitch();
+// readKillSwitch() where an unreadable value cannot stop the caller (the server's hot path,
+// reports): true only when the variable reads as on. readFlagEnvironment() lists the problem.
 bool killSwitchFromEnvironment();
 
 }  // namespace parley::flags

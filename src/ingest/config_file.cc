@@ -1,4 +1,4 @@
-// Engine settings from the edge for replay (replay.h): --set assignments and TOML config files.
+// Engine settings from the edge (config_file.h): --set assignments and TOML config files.
 // toml++ stays in this file.
 #include <toml++/toml.h>
 #include <fstream>
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/replay.h"
+#include "ingest/config_file.h"
 
 namespace parley::ingest {
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "pipeline/engine_driver.h"
+#include "engine/driver.h"
 
 namespace parley::pipeline {
 
@@ -40,7 +40,7 @@ ModeRun runEngineOnSteps(std::span<const RecognizerStep> steps, const std::strin
                          const engine::EngineConfig& config, engine::Mode mode, StepClock clock) {
   ModeRun run;
   run.mode = mode;
-  EngineDriver driver(session_id, config, mode);
+  engine::Driver driver(session_id, config, mode);
   auto take = [&] {
     for (auto& seg : driver.output().segments) run.segments.push_back(std::move(seg));
     driver.output().clear();

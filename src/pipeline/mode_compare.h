@@ -5,7 +5,7 @@
 //
 // Pure and deterministic: the same steps, config and mode give the same segments, byte for
 // byte, and the same segments the pipeline produced live when it ran with
-// Timing::kArrivalModel (both drive the engine through EngineDriver).
+// Timing::kArrivalModel (both drive the engine through engine::Driver).
 #pragma once
 
 #include <span>

@@ -16,7 +16,7 @@
 #include "asr/recognizer_worker.h"
 #include "audio/audio.h"
 #include "core/log.h"
-#include "pipeline/engine_driver.h"
+#include "engine/driver.h"
 #include "pipeline/timed_recognizer.h"
 #include "translate/translator.h"
 #include "tts/synthesizer.h"
@@ -684,7 +684,7 @@ class PipelineImpl final : public SessionPipeline {
   // Delivery thread only.
   std::optional<lines::LineTracker> tracker_;
   std::vector<lines::SourceLine> line_updates_;  // gathered while the engine runs
-  EngineDriver driver_;
+  engine::Driver driver_;
   std::vector<std::string> targets_;
   asr::ArrivalModel arrival_model_;
   double last_ready_ = 0;  // caption stage

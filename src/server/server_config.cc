@@ -11,7 +11,7 @@
 #include <thread>
 #include <utility>
 
-#include "ingest/replay.h"
+#include "ingest/config_file.h"
 #include "server/client_limits.h"
 #include "server/http_internal.h"
 

@@ -1,5 +1,5 @@
 // Golden scenarios: every tests/golden/<scenario>/input.jsonl is replayed with the options in its
-// args file, through ingest::replayTrace (what `parley replay` runs), and the output must equal
+// args file, through replay::replayTrace (what `parley replay` runs), and the output must equal
 // expected.jsonl byte for byte. PARLEY_UPDATE_GOLDEN=1 rewrites the expected files instead; the
 // diff is then reviewed by hand against SPEC section 3.
 #include <gtest/gtest.h>
@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "ingest/replay.h"
 #include "ingest/trace.h"
+#include "replay/replay.h"
 #include "scenario.h"
 
 namespace parley::golden {
@@ -33,7 +33,7 @@ TEST_P(GoldenTest, ReplayMatchesExpected) {
 
   std::ifstream in(dir + "/input.jsonl", std::ios::binary);
   ASSERT_TRUE(in) << "cannot open " << dir << "/input.jsonl";
-  ingest::ReplayResult result = ingest::replayTrace(in, *options);
+  replay::ReplayResult result = replay::replayTrace(in, *options);
   for (const auto& e : result.errors) {
     ADD_FAILURE() << name << "/input.jsonl line " << e.line << ": " << e.reason;
   }
@@ -84,7 +84,7 @@ TEST_P(GoldenTest, ReplayMatchesExpected) {
 
   // Replaying again gives the same bytes (no hidden state, no wall clock).
   std::ifstream again_in(dir + "/input.jsonl", std::ios::binary);
-  auto again = ingest::replayTrace(again_in, *options);
+  auto again = replay::replayTrace(again_in, *options);
   std::string again_text;
   for (const auto& s : again.segments) again_text += ingest::formatSegmentJson(s) + "\n";
   EXPECT_EQ(again_text, actual);

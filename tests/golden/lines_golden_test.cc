@@ -1,5 +1,5 @@
 // Golden caption lines: the scenarios below are replayed with their args through
-// ingest::replayTrace feeding a lines::LineFeed (default LineConfig, source language, no
+// replay::replayTrace feeding a lines::LineFeed (default LineConfig, source language, no
 // translator: what `parley replay --lines` prints), and the revisions must equal
 // tests/golden/<scenario>/lines.expected.jsonl byte for byte. PARLEY_UPDATE_GOLDEN=1 rewrites
 // them; review the diff against docs/lines.md. The parley binary must print the same.
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "ingest/replay.h"
+#include "replay/replay.h"
 #include "lines/feed.h"
 #include "scenario.h"
 
@@ -47,12 +47,12 @@ std::string replayLines(const std::string& name, std::vector<lines::Revision>* a
       if (all) all->push_back(r);
     }
   };
-  ingest::ReplayCallbacks callbacks;
+  replay::ReplayCallbacks callbacks;
   callbacks.on_event = [&](const engine::RecognizerEvent& e) { add(feed.onEvent(e)); };
   callbacks.on_segment = [&](const engine::Segment& s) { add(feed.onSegment(s)); };
   std::ifstream in(goldenDir() + "/" + name + "/input.jsonl", std::ios::binary);
   EXPECT_TRUE(in) << name;
-  auto result = ingest::replayTrace(in, *options, callbacks);
+  auto result = replay::replayTrace(in, *options, callbacks);
   EXPECT_TRUE(result.errors.empty()) << name;
   add(feed.finish());
   return out;

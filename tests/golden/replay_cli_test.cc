@@ -82,8 +82,8 @@ TEST_F(ReplayCli, ExitCodes) {
   EXPECT_EQ(runParley("replay " + input + " --mode fast 2>/dev/null").exit_code, 2);
   EXPECT_EQ(runParley("replay " + input + " --set no_such_key=1 2>/dev/null").exit_code, 2);
   EXPECT_EQ(runParley("replay " + input + " --set max_buffer_timeout=11 2>/dev/null").exit_code, 2);
-  EXPECT_EQ(runParley("replay " + input + " 2>/dev/null", "PARTIAL_RESULTS_ENABLED=no").exit_code,
-            2);
+  EXPECT_EQ(
+      runParley("replay " + input + " 2>/dev/null", "PARTIAL_RESULTS_ENABLED=maybe").exit_code, 2);
   EXPECT_EQ(runParley("replay " + input + " 2>/dev/null", "MAX_RATE_PER_SECOND=0").exit_code, 2);
   EXPECT_EQ(runParley("replay " + input + " --config /nonexistent.toml 2>/dev/null").exit_code, 2);
   // The usage message names the key and its range.

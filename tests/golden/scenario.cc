@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "engine/config.h"
+#include "ingest/config_file.h"
 
 namespace parley::golden {
 
@@ -43,9 +44,9 @@ std::vector<std::string> readArgs(const std::string& scenario) {
   return args;
 }
 
-core::Result<ingest::ReplayOptions> optionsFromArgs(const std::string& scenario,
+core::Result<replay::ReplayOptions> optionsFromArgs(const std::string& scenario,
                                                     const std::vector<std::string>& args) {
-  ingest::ReplayOptions o;
+  replay::ReplayOptions o;
   std::vector<std::string> sets;
   std::string config_file;
   for (std::size_t i = 0; i < args.size(); ++i) {

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/result.h"
-#include "ingest/replay.h"
+#include "replay/replay.h"
 
 namespace parley::golden {
 
@@ -15,7 +15,7 @@ std::string goldenDir();
 // Scenario folder names (those holding an input.jsonl), sorted.
 std::vector<std::string> listScenarios();
 std::vector<std::string> readArgs(const std::string& scenario);
-core::Result<ingest::ReplayOptions> optionsFromArgs(const std::string& scenario,
+core::Result<replay::ReplayOptions> optionsFromArgs(const std::string& scenario,
                                                     const std::vector<std::string>& args);
 std::string readFile(const std::string& path);
 

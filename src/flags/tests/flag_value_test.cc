@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -251,15 +252,68 @@ TEST(FlagEnvironment, InvalidVariablesAreReportedAndIgnored) {
   EXPECT_DOUBLE_EQ(env.config.min_stability_threshold, 0.85);
 }
 
-TEST(FlagEnvironment, KillSwitchSpellings) {
-  for (const char* off : {"false", "FALSE", "0", "no", "off"}) {
-    ScopedEnv a("PARTIAL_RESULTS_ENABLED", off);
-    EXPECT_TRUE(killSwitchFromEnvironment()) << off;
+// Every accepted spelling of PARTIAL_RESULTS_ENABLED (docs/configuration.md), in any case.
+const char* const kKillSwitchOn[] = {"false", "FALSE", "False", "0",  "no",
+                                     "No",    "NO",    "off",   "OFF"};
+const char* const kKillSwitchOff[] = {"true", "TRUE", "True", "1", "yes", "YES", "on", "On"};
+
+TEST(KillSwitch, OneParserOneSetOfSpellings) {
+  for (const char* v : kKillSwitchOn) {
+    auto on = parseKillSwitch(v);
+    ASSERT_TRUE(on.ok()) << v;
+    EXPECT_TRUE(*on) << v;
   }
-  for (const char* on : {"true", "1", "yes", ""}) {
-    ScopedEnv a("PARTIAL_RESULTS_ENABLED", on);
-    EXPECT_FALSE(killSwitchFromEnvironment()) << on;
+  for (const char* v : kKillSwitchOff) {
+    auto on = parseKillSwitch(v);
+    ASSERT_TRUE(on.ok()) << v;
+    EXPECT_FALSE(*on) << v;
   }
+  for (const char* v : {"maybe", "2", "disabled", " false", "", "y", "n"}) {
+    auto on = parseKillSwitch(v);
+    ASSERT_FALSE(on.ok()) << v;
+    EXPECT_EQ(on.error().message,
+              "PARTIAL_RESULTS_ENABLED must be true|1|yes|on or false|0|no|off (got '" +
+                  std::string(v) + "')");
+  }
+}
+
+TEST(KillSwitch, FromTheEnvironmentEveryCommandPath) {
+  for (const char* v : kKillSwitchOn) {
+    ScopedEnv a("PARTIAL_RESULTS_ENABLED", v);
+    auto on = readKillSwitch();  // parley run, parley replay
+    ASSERT_TRUE(on.ok()) << v;
+    EXPECT_TRUE(*on) << v;
+    EXPECT_TRUE(killSwitchFromEnvironment()) << v;  // parley serve, flags, rollout
+    FlagEnvironment env = readFlagEnvironment();    // the default behind the store
+    EXPECT_FALSE(env.enabled) << v;
+    EXPECT_TRUE(env.problems.empty()) << v;
+  }
+  for (const char* v : kKillSwitchOff) {
+    ScopedEnv a("PARTIAL_RESULTS_ENABLED", v);
+    auto on = readKillSwitch();
+    ASSERT_TRUE(on.ok()) << v;
+    EXPECT_FALSE(*on) << v;
+    EXPECT_FALSE(killSwitchFromEnvironment()) << v;
+    EXPECT_TRUE(readFlagEnvironment().enabled) << v;
+  }
+  for (const char* v : {static_cast<const char*>(nullptr), ""}) {  // unset or empty: not set
+    ScopedEnv a("PARTIAL_RESULTS_ENABLED", v);
+    auto on = readKillSwitch();
+    ASSERT_TRUE(on.ok());
+    EXPECT_FALSE(*on);
+    EXPECT_FALSE(killSwitchFromEnvironment());
+  }
+  // Unreadable: run and replay refuse it; serve's hot path reads it as not set, and
+  // readFlagEnvironment lists the problem (serve logs it).
+  ScopedEnv a("PARTIAL_RESULTS_ENABLED", "maybe");
+  EXPECT_FALSE(readKillSwitch().ok());
+  EXPECT_FALSE(killSwitchFromEnvironment());
+  auto problems = readFlagEnvironment().problems;
+  EXPECT_EQ(std::count_if(problems.begin(), problems.end(),
+                          [](const std::string& p) {
+                            return p.find("PARTIAL_RESULTS_ENABLED") != std::string::npos;
+                          }),
+            1);
 }
 
 }  // namespace

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <string>
 
-#include "ingest/replay.h"
+#include "ingest/config_file.h"
 
 namespace parley::ingest {
 namespace {

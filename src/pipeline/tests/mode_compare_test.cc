@@ -1,12 +1,12 @@
-// Pure logic of the pipeline module: EngineDriver's time handling, the reruns of recorded
-// recognition in both modes, and the summary statistics. Scripted recognizer events, no threads.
+// Pure logic of the pipeline module: the reruns of recorded recognition in both modes and the
+// summary statistics (engine::Driver itself: src/engine/tests/driver_test.cc). Scripted
+// recognizer events, no threads.
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
 #include "engine/engine.h"
-#include "pipeline/engine_driver.h"
 #include "pipeline/mode_compare.h"
 
 namespace parley::pipeline {
@@ -117,52 +117,6 @@ TEST(WordLatencies, PerSpokenWordExcludingPunctuation) {
   ASSERT_EQ(lat.size(), 2u);
   EXPECT_DOUBLE_EQ(lat[0], 2.0);
   EXPECT_DOUBLE_EQ(lat[1], 1.0);
-}
-
-// Ticking only at deadlines gives what an engine ticked every millisecond gives.
-TEST(EngineDriver, TicksAtDeadlinesLikeAContinuousClock) {
-  const auto steps = scriptedSteps();
-  engine::EngineConfig config;
-  EngineDriver driver("s", config, engine::Mode::kPartial);
-  std::vector<Segment> by_driver;
-  for (const auto& step : steps) {
-    driver.audio(step.audio_time, step.arrival);
-    for (const auto& e : step.events) driver.event(e, step.arrival);
-    for (auto& s : driver.output().segments) by_driver.push_back(s);
-    driver.output().clear();
-  }
-
-  engine::Engine reference("s", config, engine::Mode::kPartial);
-  engine::Output out;
-  double now = 0;
-  for (const auto& step : steps) {
-    while (now + 0.001 < step.arrival) {
-      now += 0.001;
-      reference.onTick(now, out);
-    }
-    now = step.arrival;
-    reference.onAudio(step.audio_time, now, out);
-    for (const auto& e : step.events) reference.onEvent(e, now, out);
-  }
-  ASSERT_EQ(by_driver.size(), out.segments.size());
-  ASSERT_FALSE(by_driver.empty());
-  for (std::size_t i = 0; i < by_driver.size(); ++i) {
-    EXPECT_EQ(by_driver[i].text, out.segments[i].text) << i;
-    EXPECT_EQ(by_driver[i].seq, out.segments[i].seq) << i;
-    // The 1 ms ticks can only be up to 1 ms late.
-    EXPECT_NEAR(by_driver[i].emitted_at, out.segments[i].emitted_at, 0.0011) << i;
-    EXPECT_LE(by_driver[i].emitted_at, out.segments[i].emitted_at + 1e-9) << i;
-  }
-}
-
-TEST(EngineDriver, TimeNeverGoesBackwards) {
-  EngineDriver driver("s", {}, engine::Mode::kPartial);
-  driver.audio(1.0, 2.0);
-  EXPECT_DOUBLE_EQ(driver.now(), 2.0);
-  driver.audio(1.1, 1.5);  // earlier: handled at 2.0
-  EXPECT_DOUBLE_EQ(driver.now(), 2.0);
-  driver.advanceTo(3.0);
-  EXPECT_DOUBLE_EQ(driver.now(), 3.0);
 }
 
 TEST(RunEngineOnSteps, BothModesForwardEveryWordOncePartialFirst) {

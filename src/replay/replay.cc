@@ -1,24 +1,28 @@
-#include "ingest/replay.h"
+#include "replay/replay.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <utility>
 
-#include "core/hash.h"
+#include "engine/driver.h"
+#include "flags/decision.h"
+#include "flags/session_tracker.h"
 
-namespace parley::ingest {
+namespace parley::replay {
+
+using ingest::LineError;
+using ingest::TraceHeader;
+using ingest::TraceItem;
 
 namespace {
 
 using nlohmann::json;
 
+// After the last line, the pending deadlines are ticked (at most this many) before finish().
 constexpr int kMaxTrailingTicks = 1000;
-// A deadline that stays put after onTick is a bug in the engine; stop ticking it after this many
-// attempts instead of spinning (the next item or finish() moves time on).
-constexpr int kMaxStuckTicks = 3;
 
 std::string seconds(double v) {
   char buf[48];
@@ -34,21 +38,20 @@ class Replayer {
   void onHeader(const TraceHeader& header) { result_.header = header; }
 
   void onItem(const TraceItem& item) {
-    ensureEngine();
+    engine::Driver& driver = ensureDriver();
     ++result_.items;
-    double t = std::max(item.t, now_);
-    tickUntil(t);
-    now_ = t;
+    const double t = std::max(item.t, driver.now());
     switch (item.type) {
       case TraceItem::Type::kEvent:
         ++result_.events;
         if (callbacks_.on_event) callbacks_.on_event(item.event);
-        engine_->onEvent(item.event, t, out_);
+        driver.event(item.event, t);
         break;
       case TraceItem::Type::kAudio:
-        engine_->onAudio(item.audio_time, t, out_);
+        driver.audio(item.audio_time, t);
         break;
       case TraceItem::Type::kMode: {
+        driver.advanceTo(t);
         auto mode = engine::parseMode(item.mode);
         if (!mode) {
           reject(item.line, mode.error().message);
@@ -59,44 +62,45 @@ class Replayer {
         break;
       }
       case TraceItem::Type::kFlag:
+        driver.advanceTo(t);
         applyFlag(item, t);
         break;
     }
-    drain();
   }
 
   void onError(const LineError& error) { reject(error.line, error.reason); }
 
   void finish() {
-    ensureEngine();
-    for (int i = 0; i < kMaxTrailingTicks; ++i) {
-      auto d = engine_->nextDeadline();
-      if (!d) break;
-      if (!tickOnce(*d)) break;
-    }
-    engine_->finish(now_, out_);
-    drain();
-    result_.end_time = now_;
+    engine::Driver& driver = ensureDriver();
+    driver.tickPending(kMaxTrailingTicks);
+    driver.finish(driver.now());
+    result_.end_time = driver.now();
     result_.end_mode = effectiveMode();
-    result_.stats = engine_->stats();
+    result_.stats = driver.engine().stats();
     result_.latency = summarizeLatencies(std::move(latencies_));
   }
 
  private:
-  void ensureEngine() {
-    if (engine_) return;
+  engine::Driver& ensureDriver() {
+    if (driver_) return *driver_;
     result_.session_id = !options_.session_id.empty() ? options_.session_id
                          : result_.header && !result_.header->session_id.empty()
                              ? result_.header->session_id
                              : "replay";
+    // The session's decision, taken once at its start (as in `parley serve`): the trace's flag
+    // starts at {"enabled":true,"rollout_percentage":100}.
+    tracker_.emplace(flags::decide(flag_, result_.session_id, options_.kill_switch));
     result_.start_mode = effectiveMode();
-    engine_ =
-        std::make_unique<engine::Engine>(result_.session_id, options_.config, result_.start_mode);
+    driver_.emplace(result_.session_id, options_.config, result_.start_mode);
+    driver_->setOutputHandler([this](engine::Output& out) { take(out); });
     current_ = result_.start_mode;
+    return *driver_;
   }
 
+  // Partial only when both the trace's mode lines and the session's flag decision allow it.
   engine::Mode effectiveMode() const {
-    bool partial = requested_ == engine::Mode::kPartial && flag_allowed_ && !options_.kill_switch;
+    const bool partial =
+        requested_ == engine::Mode::kPartial && tracker_->mode() == engine::Mode::kPartial;
     return partial ? engine::Mode::kPartial : engine::Mode::kFinalOnly;
   }
 
@@ -104,7 +108,7 @@ class Replayer {
     engine::Mode mode = effectiveMode();
     if (mode == current_) return;
     current_ = mode;
-    engine_->setMode(mode, t, out_);
+    driver_->setMode(mode, t);
   }
 
   void applyFlag(const TraceItem& item, double t) {
@@ -119,56 +123,27 @@ class Replayer {
         reject(item.line, "flag.enabled must be true or false");
         return;
       }
-      flag_enabled_ = it->get<bool>();
+      flag_.enabled = it->get<bool>();
     }
     if (auto it = patch.find("rollout_percentage"); it != patch.end()) {
       if (!it->is_number_integer() || it->get<long long>() < 0 || it->get<long long>() > 100) {
         reject(item.line, "flag.rollout_percentage must be an integer in [0, 100]");
         return;
       }
-      flag_percentage_ = static_cast<int>(it->get<long long>());
+      flag_.rollout_percentage = static_cast<int>(it->get<long long>());
     }
-    // Decisions are sticky: a disable or a decrease that leaves the session out turns it off
-    // for good; a later enable or increase does not turn it back on.
-    if (flag_allowed_ && !flagAllows(flag_enabled_, flag_percentage_, result_.session_id)) {
-      flag_allowed_ = false;
-      applyEffectiveMode(t);
-    }
+    // Decisions are sticky (flags::SessionFlagTracker): a disable or a decrease that leaves the
+    // session out turns it off for good; a later enable or increase does not turn it back on.
+    if (tracker_->onSnapshot(flag_, options_.kill_switch)) applyEffectiveMode(t);
   }
 
-  // Ticks at `deadline` (never before the current time). False when ticking made no progress.
-  bool tickOnce(double deadline) {
-    double at = std::max(deadline, now_);
-    engine_->onTick(at, out_);
-    now_ = at;
-    drain();
-    auto next = engine_->nextDeadline();
-    if (next && *next <= at) {
-      if (++stuck_ >= kMaxStuckTicks) {
-        stuck_ = 0;
-        return false;
-      }
-    } else {
-      stuck_ = 0;
-    }
-    return true;
-  }
-
-  void tickUntil(double t) {
-    while (true) {
-      auto d = engine_->nextDeadline();
-      if (!d || *d > t) break;
-      if (!tickOnce(*d)) break;
-    }
-  }
-
-  void drain() {
-    for (auto& rec : out_.notices) {
-      rec.ts = now_;
-      if (rec.session_id.empty()) rec.session_id = result_.session_id;
+  // The driver's output after each engine call (notices already stamped with the engine time
+  // and the session ID).
+  void take(engine::Output& out) {
+    for (const auto& rec : out.notices) {
       if (callbacks_.on_notice) callbacks_.on_notice(rec);
     }
-    for (auto& seg : out_.segments) {
+    for (auto& seg : out.segments) {
       ++result_.segment_count;
       for (const auto& w : seg.words) {
         if (w.kind == engine::WordKind::kWord) latencies_.push_back(seg.emitted_at - w.end);
@@ -176,7 +151,6 @@ class Replayer {
       if (callbacks_.on_segment) callbacks_.on_segment(seg);
       if (options_.collect_segments) result_.segments.push_back(std::move(seg));
     }
-    out_.clear();
   }
 
   void reject(int line, std::string reason) {
@@ -188,15 +162,17 @@ class Replayer {
   const ReplayOptions& options_;
   const ReplayCallbacks& callbacks_;
   ReplayResult& result_;
-  std::unique_ptr<engine::Engine> engine_;
-  engine::Output out_;
-  double now_ = 0;
-  int stuck_ = 0;
+  std::optional<engine::Driver> driver_;
   engine::Mode requested_ = options_.mode;
   engine::Mode current_ = engine::Mode::kPartial;
-  bool flag_enabled_ = true;
-  int flag_percentage_ = 100;
-  bool flag_allowed_ = true;
+  // The trace's flag value as flag lines patch it: an operator's change, so authoritative
+  // (source CACHED, like a value read from the parameter store).
+  flags::FlagSnapshot flag_ = [] {
+    flags::FlagSnapshot s;
+    s.source = flags::Source::kCached;
+    return s;
+  }();
+  std::optional<flags::SessionFlagTracker> tracker_;
   std::vector<double> latencies_;
 };
 
@@ -225,11 +201,11 @@ ReplayResult replayTrace(std::istream& in, const ReplayOptions& options,
                          const ReplayCallbacks& callbacks) {
   ReplayResult result;
   Replayer replayer(options, callbacks, result);
-  TraceCallbacks trace;
+  ingest::TraceCallbacks trace;
   trace.on_header = [&](const TraceHeader& h) { replayer.onHeader(h); };
   trace.on_item = [&](const TraceItem& item) { replayer.onItem(item); };
   trace.on_error = [&](const LineError& e) { replayer.onError(e); };
-  readTrace(in, trace);
+  ingest::readTrace(in, trace);
   replayer.finish();
   return result;
 }
@@ -251,8 +227,4 @@ std::string formatReplaySummary(const ReplayResult& r) {
   return out;
 }
 
-bool flagAllows(bool enabled, int rollout_percentage, std::string_view session_id) {
-  return enabled && core::bucketOf(session_id) < rollout_percentage;
-}
-
-}  // namespace parley::ingest
+}  // namespace parley::replay

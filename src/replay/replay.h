@@ -1,7 +1,8 @@
-// Trace replay: runs one session's engine over a trace (trace.h) in the trace's virtual time, the
-// code path shared by `parley replay`, the golden scenarios (tests/golden) and anything else that
-// wants deterministic engine output from recorded recognizer input. Also the edge parsing of
-// engine settings that replay takes: `--set key=value` assignments and TOML config files.
+// Trace replay: runs one session's engine over a trace (ingest/trace.h) in the trace's virtual
+// time, the code path shared by `parley replay`, the golden scenarios (tests/golden) and the bench
+// (src/bench), and anything else that wants deterministic engine output from recorded recognizer
+// input. The engine is driven by engine::Driver, the driver of the live pipeline; the session's
+// flag decision is flags::decide, kept sticky by flags::SessionFlagTracker, as in `parley serve`.
 //
 // Virtual time: engine `now` is each line's arrival time `t`. Before an item at `t`, the engine is
 // ticked at every deadline <= t (engine.nextDeadline()); after the last line the remaining
@@ -13,17 +14,15 @@
 #include <istream>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "core/log.h"
-#include "core/result.h"
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/types.h"
 #include "ingest/trace.h"
 
-namespace parley::ingest {
+namespace parley::replay {
 
 struct ReplayOptions {
   engine::EngineConfig config;
@@ -41,7 +40,7 @@ struct ReplayCallbacks {
   // Engine notices, stamped with the virtual time (ts) and the session id.
   std::function<void(const core::log::Record&)> on_notice;
   // Rejected lines: unparseable ones and flag patches that cannot apply.
-  std::function<void(const LineError&)> on_error;
+  std::function<void(const ingest::LineError&)> on_error;
   // Each recognizer event, just before the engine gets it (caption lines follow hypotheses).
   std::function<void(const engine::RecognizerEvent&)> on_event;
 };
@@ -58,7 +57,7 @@ struct LatencySummary {
 LatencySummary summarizeLatencies(std::vector<double> latencies);
 
 struct ReplayResult {
-  std::optional<TraceHeader> header;
+  std::optional<ingest::TraceHeader> header;
   std::string session_id;
   engine::Mode start_mode = engine::Mode::kPartial;  // effective mode at session start
   engine::Mode end_mode = engine::Mode::kPartial;    // effective mode at the end
@@ -66,7 +65,7 @@ struct ReplayResult {
   long long events = 0;  // recognizer events among them
   long long segment_count = 0;
   std::vector<engine::Segment> segments;  // when ReplayOptions::collect_segments
-  std::vector<LineError> errors;          // rejected lines, in order
+  std::vector<ingest::LineError> errors;  // rejected lines, in order
   engine::EngineStats stats;              // the engine's counters at the end
   LatencySummary latency;
   double end_time = 0;  // virtual time at which the engine was finished
@@ -79,18 +78,4 @@ ReplayResult replayTrace(std::istream& in, const ReplayOptions& options,
 // (session golden-eagle-427, mode partial)", plus " rejected_lines=N" when lines were rejected.
 std::string formatReplaySummary(const ReplayResult& result);
 
-// The rollout decision of a replayed session under a flag value: enabled && bucket < percentage.
-bool flagAllows(bool enabled, int rollout_percentage, std::string_view session_id);
-
-// Applies one `--set key=value` assignment (keys and ranges: engine::configKeys()).
-core::Status applySetAssignment(engine::EngineConfig& config, std::string_view assignment);
-
-// Applies a TOML file of engine settings: flat `key = value` lines, or the same inside an
-// [engine] table. Numbers for numeric keys, strings for enum keys. Every problem is reported
-// (unknown keys and tables, wrong types, out-of-range values), each naming the key.
-core::Status applyConfigFile(engine::EngineConfig& config, const std::string& path);
-// The same from TOML text (`origin` names it in messages).
-core::Status applyConfigToml(engine::EngineConfig& config, std::string_view toml_text,
-                             std::string_view origin);
-
-}  // namespace parley::ingest
+}  // namespace parley::replay

@@ -1,7 +1,7 @@
-// replayTrace with the real engine: the virtual-time loop, session ids, mode, flag and
-// kill-switch handling, rejected lines, the summary. Engine semantics proper are tested in
+// replayTrace with the real engine and flags module: the virtual-time loop, session ids, mode,
+// flag and kill-switch handling, rejected lines, the summary. Engine semantics proper are tested in
 // src/engine and by the golden scenarios (tests/golden).
-#include "ingest/replay.h"
+#include "replay/replay.h"
 
 #include <gtest/gtest.h>
 
@@ -10,9 +10,18 @@
 #include <vector>
 
 #include "core/hash.h"
+#include "flags/decision.h"
+#include "ingest/trace.h"
 
-namespace parley::ingest {
+namespace parley::replay {
 namespace {
+
+using ingest::formatAudioLine;
+using ingest::formatEventLine;
+using ingest::formatFlagLine;
+using ingest::formatModeLine;
+using ingest::formatSegmentJson;
+using ingest::LineError;
 
 using engine::Mode;
 using engine::SegmentKind;
@@ -161,9 +170,16 @@ TEST(Replay, ModeLineSwitchesWithoutLosingOrRepeatingWords) {
 
 TEST(Replay, FlagDecisionsUseTheBucketAndAreSticky) {
   ASSERT_EQ(core::bucketOf("golden-eagle-427"), 73);  // SPEC section 4
-  EXPECT_TRUE(flagAllows(true, 80, "golden-eagle-427"));
-  EXPECT_FALSE(flagAllows(true, 73, "golden-eagle-427"));
-  EXPECT_FALSE(flagAllows(false, 100, "golden-eagle-427"));
+  // The decision is flags::decide's (enabled && bucket < rollout_percentage).
+  auto allows = [](bool enabled, int pct) {
+    flags::FlagSnapshot s;
+    s.enabled = enabled;
+    s.rollout_percentage = pct;
+    return flags::decide(s, "golden-eagle-427", false).enabled;
+  };
+  EXPECT_TRUE(allows(true, 80));
+  EXPECT_FALSE(allows(true, 73));
+  EXPECT_FALSE(allows(false, 100));
 
   ReplayOptions o;
   o.session_id = "golden-eagle-427";
@@ -273,4 +289,4 @@ TEST(Latency, SummaryLine) {
 }
 
 }  // namespace
-}  // namespace parley::ingest
+}  // namespace parley::replay
