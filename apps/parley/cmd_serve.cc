@@ -274,7 +274,8 @@ int serveMain(int argc, char** argv) {
       auto synth = (*services)->synthesizer();
       auto speech = synth.ok() ? (*synth)->synthesize(*t, (*services)->voiceFor(lang))
                                : core::Result<tts::Speech>(synth.error());
-      if (!speech.ok()) why = "voice " + (*services)->voiceFor(lang) + ": " + speech.error().message;
+      if (!speech.ok())
+        why = "voice " + (*services)->voiceFor(lang) + ": " + speech.error().message;
     }
     if (why.empty()) {
       languages.push_back(lang);

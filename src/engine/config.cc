@@ -48,6 +48,18 @@ constexpr ConfigKey kKeys[] = {
      "buffered words per session before the oldest are forwarded (overflow)"},
     {"dedup_cache_size", "DEDUP_CACHE_SIZE", KeyType::kInteger, 1, 4096, nullptr, "entries",
      "recent segments remembered for duplicate detection"},
+    {"caption_mode", "CAPTION_MODE", KeyType::kEnum, 0, 0, "append|revise", "",
+     "revise: speech from settled pieces of caption lines; append: speech per caption"},
+    {"line_policy", "LINE_POLICY", KeyType::kEnum, 0, 0, "none|mask_k|agree", "",
+     "what listeners see of a line before its final (docs/lines.md)"},
+    {"line_mask_k", "LINE_MASK_K", KeyType::kInteger, 0, 10, nullptr, "words",
+     "mask_k policy: words hidden at the end of a non-final line"},
+    {"line_min_split_words", "LINE_MIN_SPLIT_WORDS", KeyType::kInteger, 2, 60, nullptr, "words",
+     "a line may close at a clause or sentence end from this many words"},
+    {"line_max_words", "LINE_MAX_WORDS", KeyType::kInteger, 2, 60, nullptr, "words",
+     "a line closes at this many words (at least line_min_split_words)"},
+    {"speak_min_words", "SPEAK_MIN_WORDS", KeyType::kInteger, 1, 50, nullptr, "words",
+     "settled, unspoken words that are spoken as one piece (a settled clause end: at once)"},
 };
 
 double* numberField(EngineConfig& c, std::string_view key) {
@@ -71,6 +83,10 @@ int* intField(EngineConfig& c, std::string_view key) {
   if (key == "phrase_max_words") return &c.phrase_max_words;
   if (key == "max_buffered_words") return &c.max_buffered_words;
   if (key == "dedup_cache_size") return &c.dedup_cache_size;
+  if (key == "line_mask_k") return &c.line_mask_k;
+  if (key == "line_min_split_words") return &c.line_min_split_words;
+  if (key == "line_max_words") return &c.line_max_words;
+  if (key == "speak_min_words") return &c.speak_min_words;
   return nullptr;
 }
 
@@ -97,6 +113,31 @@ const char* forwardPolicyName(ForwardPolicy p) {
   return p == ForwardPolicy::kSentence ? "sentence" : "phrase";
 }
 const char* modeName(Mode m) { return m == Mode::kPartial ? "partial" : "final-only"; }
+const char* captionModeName(CaptionMode m) {
+  return m == CaptionMode::kRevise ? "revise" : "append";
+}
+std::optional<CaptionMode> parseCaptionMode(std::string_view text) {
+  if (text == "revise") return CaptionMode::kRevise;
+  if (text == "append") return CaptionMode::kAppend;
+  return std::nullopt;
+}
+const char* linePolicyName(LinePolicy p) {
+  switch (p) {
+    case LinePolicy::kNone:
+      return "none";
+    case LinePolicy::kMaskK:
+      return "mask_k";
+    case LinePolicy::kAgree:
+      return "agree";
+  }
+  return "agree";
+}
+std::optional<LinePolicy> parseLinePolicy(std::string_view text) {
+  if (text == "none") return LinePolicy::kNone;
+  if (text == "mask_k") return LinePolicy::kMaskK;
+  if (text == "agree") return LinePolicy::kAgree;
+  return std::nullopt;
+}
 
 core::Result<Mode> parseMode(std::string_view text) {
   if (text == "partial") return Mode::kPartial;
@@ -165,6 +206,16 @@ core::Status setConfigValue(EngineConfig& config, std::string_view key, std::str
         config.forward_policy = ForwardPolicy::kPhrase;
       else
         return core::Error::invalid(describeRange(*k) + " (got '" + std::string(value) + "')");
+    } else if (key == "caption_mode") {
+      auto m = parseCaptionMode(value);
+      if (!m)
+        return core::Error::invalid(describeRange(*k) + " (got '" + std::string(value) + "')");
+      config.caption_mode = *m;
+    } else if (key == "line_policy") {
+      auto p = parseLinePolicy(value);
+      if (!p)
+        return core::Error::invalid(describeRange(*k) + " (got '" + std::string(value) + "')");
+      config.line_policy = *p;
     }
     return core::okStatus();
   }
@@ -182,6 +233,8 @@ std::string getConfigValue(const EngineConfig& config, std::string_view key) {
   auto& c = const_cast<EngineConfig&>(config);
   if (key == "stability_fallback") return stabilityFallbackName(config.stability_fallback);
   if (key == "forward_policy") return forwardPolicyName(config.forward_policy);
+  if (key == "caption_mode") return captionModeName(config.caption_mode);
+  if (key == "line_policy") return linePolicyName(config.line_policy);
   if (double* d = numberField(c, key)) return fmt(*d);
   if (int* i = intField(c, key)) return std::to_string(*i);
   return "";
@@ -198,6 +251,11 @@ std::vector<std::string> EngineConfig::validate() const {
     if (!std::isfinite(v) || v < k.min || v > k.max) {
       problems.push_back(describeRange(k) + " (got " + fmt(v) + ")");
     }
+  }
+  if (line_min_split_words > line_max_words) {
+    problems.push_back("line_min_split_words must be at most line_max_words (got " +
+                       std::to_string(line_min_split_words) + " > " +
+                       std::to_string(line_max_words) + ")");
   }
   return problems;
 }

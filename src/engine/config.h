@@ -4,6 +4,7 @@
 // the key name and its valid range. docs/configuration.md lists the same table.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -16,10 +17,18 @@ namespace parley::engine {
 enum class StabilityFallback { kTimeout, kLocalAgreement, kFrontier };
 enum class ForwardPolicy { kSentence, kPhrase };
 enum class Mode { kPartial, kFinalOnly };
+// Caption lines (docs/lines.md). Not used by the engine itself: the session's pipeline reads
+// them, and like every key here they come from the flag store, the environment or --set.
+enum class CaptionMode { kAppend, kRevise };      // speech from captions / from settled line pieces
+enum class LinePolicy { kNone, kMaskK, kAgree };  // what a listener sees of a non-final line
 
 const char* stabilityFallbackName(StabilityFallback f);
 const char* forwardPolicyName(ForwardPolicy p);
 const char* modeName(Mode m);
+const char* captionModeName(CaptionMode m);  // "append" | "revise"
+std::optional<CaptionMode> parseCaptionMode(std::string_view text);
+const char* linePolicyName(LinePolicy p);  // "none" | "mask_k" | "agree"
+std::optional<LinePolicy> parseLinePolicy(std::string_view text);
 core::Result<Mode> parseMode(std::string_view text);
 
 struct EngineConfig {
@@ -43,6 +52,13 @@ struct EngineConfig {
   double health_timeout = 10.0;    // audio without recognizer events before final-only fallback
   int max_buffered_words = 300;    // per session, before overflow forwarding
   int dedup_cache_size = 64;       // entries kept for duplicate detection
+  // Caption lines (docs/lines.md).
+  CaptionMode caption_mode = CaptionMode::kRevise;
+  LinePolicy line_policy = LinePolicy::kAgree;
+  int line_mask_k = 2;           // mask_k: words hidden at the end of a non-final line
+  int line_min_split_words = 8;  // a line may close at a clause end from this many words
+  int line_max_words = 20;       // a line closes at this many words
+  int speak_min_words = 4;       // settled words that make a speech piece (a clause end: fewer)
 
   // Every problem found, each naming the key and its valid range. Empty when valid.
   std::vector<std::string> validate() const;

@@ -111,23 +111,14 @@ bool endsClauseToken(const std::string& tok) {
 
 // ---- config ------------------------------------------------------------------------------------
 
-const char* displayPolicyName(DisplayPolicy p) {
-  switch (p) {
-    case DisplayPolicy::kNone:
-      return "none";
-    case DisplayPolicy::kMaskK:
-      return "mask_k";
-    case DisplayPolicy::kAgree:
-      return "agree";
-  }
-  return "agree";
-}
-
-std::optional<DisplayPolicy> parseDisplayPolicy(std::string_view text) {
-  if (text == "none") return DisplayPolicy::kNone;
-  if (text == "mask_k") return DisplayPolicy::kMaskK;
-  if (text == "agree") return DisplayPolicy::kAgree;
-  return std::nullopt;
+LineConfig lineConfigFrom(const engine::EngineConfig& config) {
+  LineConfig c;
+  c.policy = config.line_policy;
+  c.mask_k = config.line_mask_k;
+  c.min_split_words = config.line_min_split_words;
+  c.max_line_words = config.line_max_words;
+  c.speak_min_words = config.speak_min_words;
+  return c;
 }
 
 std::vector<std::string> LineConfig::validate() const {

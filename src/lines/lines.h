@@ -23,19 +23,22 @@
 #include <vector>
 
 #include "core/result.h"
+#include "engine/config.h"
 #include "engine/types.h"
 
 namespace parley::lines {
 
-// What a listener sees of a line that is not final yet.
-enum class DisplayPolicy {
-  kNone,   // the whole translation of the committed words
-  kMaskK,  // that translation without its last mask_k words
-  kAgree,  // only the prefix on which the translations of the committed words and of the
-           // committed words plus the tentative tail agree (dynamic masking)
-};
-const char* displayPolicyName(DisplayPolicy p);  // "none" | "mask_k" | "agree"
-std::optional<DisplayPolicy> parseDisplayPolicy(std::string_view text);
+// What a listener sees of a line that is not final yet (a flag key, `line_policy`, so the type
+// is the engine configuration's):
+//   kNone:  the whole translation of the committed words
+//   kMaskK: that translation without its last mask_k words
+//   kAgree: only the prefix on which the translations of the committed words and of the
+//           committed words plus the tentative tail agree (dynamic masking)
+using DisplayPolicy = engine::LinePolicy;
+inline const char* displayPolicyName(DisplayPolicy p) { return engine::linePolicyName(p); }
+inline std::optional<DisplayPolicy> parseDisplayPolicy(std::string_view text) {
+  return engine::parseLinePolicy(text);
+}
 
 struct LineConfig {
   DisplayPolicy policy = DisplayPolicy::kAgree;
@@ -211,6 +214,10 @@ class LineView {
   std::size_t finished_head_ = 0;
   LineStats stats_;
 };
+
+// The line settings of a session's configuration (the flag keys line_policy, line_mask_k,
+// line_min_split_words, line_max_words, speak_min_words).
+LineConfig lineConfigFrom(const engine::EngineConfig& config);
 
 // Tokens of a display text (split on spaces), used for erasure, masking and speech.
 std::vector<std::string> tokens(std::string_view text);

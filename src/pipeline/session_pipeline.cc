@@ -95,10 +95,9 @@ std::vector<lines::SourceLine> newestPerLine(std::vector<lines::SourceLine> upda
       *it = std::move(u);
     }
   }
-  std::stable_sort(out.begin(), out.end(),
-                   [](const lines::SourceLine& a, const lines::SourceLine& b) {
-                     return a.line < b.line;
-                   });
+  std::stable_sort(
+      out.begin(), out.end(),
+      [](const lines::SourceLine& a, const lines::SourceLine& b) { return a.line < b.line; });
   return out;
 }
 
@@ -687,7 +686,7 @@ class PipelineImpl final : public SessionPipeline {
   engine::Driver driver_;
   std::vector<std::string> targets_;
   asr::ArrivalModel arrival_model_;
-  double last_ready_ = 0;  // caption stage
+  double last_ready_ = 0;                         // caption stage
   std::map<std::string, lines::LineView> views_;  // caption stage: one per language
 
   mutable std::mutex stats_mu_;

@@ -1,6 +1,5 @@
 #include "server/session_registry.h"
 
-
 #include <algorithm>
 #include <cmath>
 #include <condition_variable>
@@ -48,7 +47,6 @@ bool sameKey(std::string_view a, std::string_view b) {
   }
   return diff == 0;
 }
-
 
 // The `line` listener message of a stored (final) line; rev, final and stable_chars are set by
 // the caller for live revisions.
@@ -144,10 +142,10 @@ struct Session {
   std::vector<ListenerEntry> listeners;
   bool paused = false;
   bool ending = false;
-  double audio_offset = 0;  // session audio before the current pipeline (restarts, reconnects)
+  double audio_offset = 0;    // session audio before the current pipeline (restarts, reconnects)
   long long line_offset = 0;  // lines of earlier pipelines: line numbers continue across them
   long long last_line = 0;    // highest line number sent (any language)
-  double audio_pushed = 0;  // seconds pushed into the current pipeline
+  double audio_pushed = 0;    // seconds pushed into the current pipeline
   // When each piece of session audio arrived: (session audio seconds at the end of a frame,
   // registry clock). Caption latency is measured against it: from the arrival of the speaker's
   // audio up to the caption's end to the moment the caption is sent.
@@ -370,8 +368,8 @@ core::Status SessionRegistry::ensurePipeline(std::string_view id) {
     opts.targets = s->targets;
     opts.synthesize = options_.synthesize;
     opts.timing = pipeline::Timing::kClock;
-    opts.line_config = options_.lines;
-    opts.speech_from_lines = options_.speech_from_lines;
+    opts.line_config = lines::lineConfigFrom(s->decision.config);
+    opts.speech_from_lines = s->decision.config.caption_mode == engine::CaptionMode::kRevise;
     s->line_offset = s->last_line;  // a new pipeline numbers its lines from 1
   }
   std::weak_ptr<Session> weak = s;

@@ -45,14 +45,9 @@ struct RegistryOptions {
   std::vector<std::string> languages = {"es"};  // target languages a session may ask for
   double max_buffered_audio_s = 60;             // audio kept while a session's pipeline starts
   std::size_t max_sessions = 8;                 // active sessions; create() refuses beyond
-  double unused_session_s = 600;  // a session no speaker ever connected to ends after this
-  double speaker_idle_s = 1800;   // a session whose speaker left ends after this
+  double unused_session_s = 600;    // a session no speaker ever connected to ends after this
+  double speaker_idle_s = 1800;     // a session whose speaker left ends after this
   double complaint_window_s = 600;  // a listener's complaints count at most once per window
-  // Caption lines (docs/lines.md): the display policy and speech rule of every session, and
-  // whether speech comes from the lines' settled pieces (caption_mode revise) or from each
-  // append-only caption (append).
-  lines::LineConfig lines;
-  bool speech_from_lines = true;
 };
 
 // What create() is asked for (POST /api/sessions).

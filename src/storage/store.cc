@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <cstdlib>
+#include <initializer_list>
 
 #include "db/sqlite_util.h"
 
@@ -71,6 +72,24 @@ TranscriptEntry readEntry(sqlite3_stmt* s) {
   e.latency_s = sqlite3_column_double(s, 9);
   e.written_at = sqlite3_column_double(s, 10);
   return e;
+}
+
+// Rows of a SELECT of one session's log: `texts` bind the first '?' parameters in order (empty
+// ones are skipped, for an optional "AND lang=?"), `limit` (>= 0) the last one. Returns the
+// SQLite code of a failure, SQLITE_DONE when every row was read.
+template <typename Row>
+int selectRows(sqlite3* db, const std::string& sql, std::initializer_list<std::string_view> texts,
+               int limit, Row (*read)(sqlite3_stmt*), std::vector<Row>* out) {
+  Stmt st;
+  int rc = st.prepare(db, sql);
+  if (rc != SQLITE_OK) return rc;
+  int index = 1;
+  for (std::string_view t : texts) {
+    if (!t.empty()) bindText(st.get(), index++, t);
+  }
+  if (limit >= 0) sqlite3_bind_int(st.get(), index, limit);
+  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out->push_back(read(st.get()));
+  return rc;
 }
 
 }  // namespace
@@ -273,13 +292,8 @@ core::Result<std::vector<TranscriptEntry>> Store::transcript(std::string_view se
   std::string sql = std::string("SELECT ") + kEntryColumns +
                     " FROM transcript_log WHERE session_id=?" +
                     (lang.empty() ? "" : " AND lang=?") + " ORDER BY lang, seq";
-  Stmt st;
-  int rc = st.prepare(db_, sql);
-  if (rc != SQLITE_OK) return fail("cannot read transcript", rc);
-  bindText(st.get(), 1, session_id);
-  if (!lang.empty()) bindText(st.get(), 2, lang);
   std::vector<TranscriptEntry> out;
-  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.push_back(readEntry(st.get()));
+  int rc = selectRows(db_, sql, {session_id, lang}, -1, readEntry, &out);
   if (rc != SQLITE_DONE) return fail("cannot read transcript", rc);
   return out;
 }
@@ -289,14 +303,8 @@ core::Result<std::vector<TranscriptEntry>> Store::tail(std::string_view session_
   std::lock_guard lock(mu_);
   std::string sql = std::string("SELECT ") + kEntryColumns +
                     " FROM transcript_log WHERE session_id=? AND lang=? ORDER BY seq DESC LIMIT ?";
-  Stmt st;
-  int rc = st.prepare(db_, sql);
-  if (rc != SQLITE_OK) return fail("cannot read transcript", rc);
-  bindText(st.get(), 1, session_id);
-  bindText(st.get(), 2, lang);
-  sqlite3_bind_int(st.get(), 3, n);
   std::vector<TranscriptEntry> out;
-  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.push_back(readEntry(st.get()));
+  int rc = selectRows(db_, sql, {session_id, lang}, n, readEntry, &out);
   if (rc != SQLITE_DONE) return fail("cannot read transcript", rc);
   return std::vector<TranscriptEntry>(out.rbegin(), out.rend());
 }
@@ -373,13 +381,8 @@ core::Result<std::vector<LineEntry>> Store::lines(std::string_view session_id,
   std::lock_guard lock(mu_);
   std::string sql = std::string("SELECT ") + kLineColumns + " FROM line_log WHERE session_id=?" +
                     (lang.empty() ? "" : " AND lang=?") + " ORDER BY lang, line";
-  Stmt st;
-  int rc = st.prepare(db_, sql);
-  if (rc != SQLITE_OK) return fail("cannot read lines", rc);
-  bindText(st.get(), 1, session_id);
-  if (!lang.empty()) bindText(st.get(), 2, lang);
   std::vector<LineEntry> out;
-  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.push_back(readLine(st.get()));
+  int rc = selectRows(db_, sql, {session_id, lang}, -1, readLine, &out);
   if (rc != SQLITE_DONE) return fail("cannot read lines", rc);
   return out;
 }
@@ -389,14 +392,8 @@ core::Result<std::vector<LineEntry>> Store::lineTail(std::string_view session_id
   std::lock_guard lock(mu_);
   std::string sql = std::string("SELECT ") + kLineColumns +
                     " FROM line_log WHERE session_id=? AND lang=? ORDER BY line DESC LIMIT ?";
-  Stmt st;
-  int rc = st.prepare(db_, sql);
-  if (rc != SQLITE_OK) return fail("cannot read lines", rc);
-  bindText(st.get(), 1, session_id);
-  bindText(st.get(), 2, lang);
-  sqlite3_bind_int(st.get(), 3, n);
   std::vector<LineEntry> out;
-  while ((rc = sqlite3_step(st.get())) == SQLITE_ROW) out.push_back(readLine(st.get()));
+  int rc = selectRows(db_, sql, {session_id, lang}, n, readLine, &out);
   if (rc != SQLITE_DONE) return fail("cannot read lines", rc);
   return std::vector<LineEntry>(out.rbegin(), out.rend());
 }
