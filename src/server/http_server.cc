@@ -9,6 +9,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <cmath>
@@ -19,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 
 #include "core/hash.h"
 #include "core/log.h"
@@ -29,6 +31,7 @@
 #include "server/connection_limits.h"
 #include "server/http_internal.h"
 #include "server/session_ids.h"
+#include "server/tls.h"
 #include "storage/subtitles.h"
 
 namespace parley::server {
@@ -65,6 +68,17 @@ constexpr std::size_t kLingerBytes = 4 << 20;
 constexpr std::chrono::seconds kLingerTimeout{5};
 // Retry-After of the 503 written to connections refused at accept.
 constexpr int kRetryAfterSeconds = 5;
+// With TLS: the time a client has to complete the handshake (then it is dropped and counted),
+// and the time the server waits for the client's close_notify after sending its own.
+constexpr std::chrono::seconds kTlsHandshakeTimeout{10};
+constexpr std::chrono::seconds kTlsShutdownTimeout{5};
+
+// The two transports: plain TCP, and TLS over it (--tls-cert/--tls-key). HttpSession and
+// WsConnection are templates over them.
+using PlainStream = beast::tcp_stream;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+template <class Stream>
+constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
 
 bool isDescriptorExhaustion(const boost::system::error_code& ec) {
   return ec == net::error::no_descriptors ||
@@ -112,6 +126,17 @@ std::string readComplaint(const Json& j, std::initializer_list<const char*> name
 
 }  // namespace
 
+// What the routes need of the connection a request came on (an HttpSession over either
+// transport).
+class HttpConnection {
+ public:
+  virtual ~HttpConnection() = default;
+  // Writes a response; on the connection's strand (where requests are handled).
+  virtual void write(HttpResponse res) = 0;
+  // Sends a response produced later, from any thread.
+  virtual void reply(HttpResponse res) = 0;
+};
+
 struct HttpServer::Impl {
   Impl(ServerConfig c, ServerDeps d)
       : config(withConnectionDefaults(std::move(c))),
@@ -155,6 +180,10 @@ struct HttpServer::Impl {
   std::vector<std::string> allowed_origins;  // allowed_origins + public_url
   std::atomic<double> last_refusal_log{0};
   std::atomic<long long> refusals_since_log{0};
+  // TLS (set by start() when tls_cert and tls_key are configured); nullptr: plain HTTP.
+  std::shared_ptr<net::ssl::context> tls;
+  std::atomic<double> last_tls_failure_log{0};
+  std::atomic<long long> tls_failures_since_log{0};
   net::steady_timer tick_timer;
   std::vector<std::thread> threads;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -169,11 +198,13 @@ struct HttpServer::Impl {
   void accept();
   void admit(tcp::socket socket);
   void refuse(tcp::socket& socket, Refusal why);
+  void writeRefusal(tcp::socket& socket, Refusal why);
+  void tlsHandshakeFailed(const beast::error_code& ec);
   void shedAfterExhaustion(const beast::error_code& ec);
   void scheduleTick();
-  void handleHttp(const std::shared_ptr<class HttpSession>& session, HttpRequest req,
+  void handleHttp(const std::shared_ptr<HttpConnection>& session, HttpRequest req,
                   const std::string& remote);
-  std::optional<HttpResponse> route(const std::shared_ptr<class HttpSession>& session,
+  std::optional<HttpResponse> route(const std::shared_ptr<HttpConnection>& session,
                                     const HttpRequest& req, const std::string& remote);
   std::optional<HttpResponse> staticFile(const HttpRequest& req, const std::string& file);
   std::string baseUrl(const HttpRequest& req, bool websocket_scheme) const;
@@ -189,12 +220,17 @@ struct HttpServer::Impl {
 
 enum class Role { kSpeaker, kListener };
 
-class WsConnection : public MessageSink, public std::enable_shared_from_this<WsConnection> {
+// A speaker or listener WebSocket over `Stream` (PlainStream or TlsStream), taken over from the
+// HttpSession that read the upgrade request.
+template <class Stream>
+class WsConnection : public MessageSink, public std::enable_shared_from_this<WsConnection<Stream>> {
+  using std::enable_shared_from_this<WsConnection>::shared_from_this;
+
  public:
-  WsConnection(tcp::socket&& socket, HttpServer::Impl& srv, Role role, std::string session_id,
+  WsConnection(Stream&& stream, HttpServer::Impl& srv, Role role, std::string session_id,
                std::string lang, std::string token, ConnectionLimiter::Slot slot)
       : slot_(std::move(slot)),
-        ws_(std::move(socket)),
+        ws_(std::move(stream)),
         srv_(srv),
         role_(role),
         session_id_(std::move(session_id)),
@@ -486,7 +522,7 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
   }
 
   ConnectionLimiter::Slot slot_;  // counted against the connection limits until destroyed
-  websocket::stream<beast::tcp_stream> ws_;
+  websocket::stream<Stream> ws_;
   HttpServer::Impl& srv_;
   Role role_;
   std::string session_id_;
@@ -515,33 +551,88 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
 
 // --- HTTP connections ------------------------------------------------------------------------
 
-class HttpSession : public std::enable_shared_from_this<HttpSession> {
+// An HTTP connection over `Stream` (PlainStream or TlsStream): with TLS, the handshake comes
+// first (within kTlsHandshakeTimeout); then requests are read and answered until the client
+// closes, a timeout, or an upgrade hands the stream to a WsConnection.
+template <class Stream>
+class HttpSession : public HttpConnection,
+                    public std::enable_shared_from_this<HttpSession<Stream>> {
+  using std::enable_shared_from_this<HttpSession>::shared_from_this;
+
  public:
   HttpSession(tcp::socket&& socket, HttpServer::Impl& srv, ConnectionLimiter::Slot slot)
-      : slot_(std::move(slot)), stream_(std::move(socket)), srv_(srv) {
+      : slot_(std::move(slot)), stream_(makeStream(std::move(socket), srv)), srv_(srv) {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = tcpLayer().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
   }
 
   void run() {
     net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&HttpSession::doRead, shared_from_this()));
+                  beast::bind_front_handler(&HttpSession::start, shared_from_this()));
   }
 
   // Sends a response produced later (on another thread).
-  void reply(HttpResponse res) {
+  void reply(HttpResponse res) override {
     net::post(stream_.get_executor(), [self = shared_from_this(), r = std::move(res)]() mutable {
       self->write(std::move(r));
     });
   }
 
  private:
+  static Stream makeStream(tcp::socket&& socket, HttpServer::Impl& srv) {
+    if constexpr (kIsTls<Stream>) {
+      return Stream(std::move(socket), *srv.tls);
+    } else {
+      return Stream(std::move(socket));
+    }
+  }
+
+  // The TCP layer under either transport (its timeouts, its socket).
+  beast::tcp_stream& tcpLayer() { return beast::get_lowest_layer(stream_); }
+
+  void start() {
+    if constexpr (kIsTls<Stream>) {
+      tcpLayer().expires_after(kTlsHandshakeTimeout);
+      stream_.async_handshake(
+          net::ssl::stream_base::server,
+          beast::bind_front_handler(&HttpSession::onHandshake, shared_from_this()));
+    } else {
+      doRead();
+    }
+  }
+
+  // A client that fails or does not finish the handshake (plain HTTP sent to the TLS port, a
+  // certificate it rejects, silence) is dropped: nothing is written in clear.
+  void onHandshake(beast::error_code ec) {
+    if (ec) {
+      srv_.tlsHandshakeFailed(ec);
+      return;  // the destructor closes the socket and releases the slot
+    }
+    doRead();
+  }
+
+  // Ends the connection after its last response, or after a read error: with TLS, close_notify
+  // first (waiting at most kTlsShutdownTimeout for the client's); then the send side is shut
+  // down and the socket closed when the session goes.
+  void finish() {
+    if constexpr (kIsTls<Stream>) {
+      tcpLayer().expires_after(kTlsShutdownTimeout);
+      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+        beast::error_code ignored;
+        self->tcpLayer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      });
+    } else {
+      beast::error_code ignored;
+      tcpLayer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    }
+  }
+
   void doRead() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimitBytes);
     parser_->body_limit(kBodyLimitBytes);
-    stream_.expires_after(kHeaderTimeout);
+    tcpLayer().expires_after(kHeaderTimeout);
     http::async_read_header(stream_, buf_, *parser_,
                             beast::bind_front_handler(&HttpSession::onHeader, shared_from_this()));
   }
@@ -549,15 +640,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void onHeader(beast::error_code ec, std::size_t) {
     if (refuseOversized(ec)) return;
     if (ec) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      finish();
       return;
     }
     if (auto length = parser_->content_length(); length && *length > kBodyLimitBytes) {
       refuseOversized(http::error::body_limit);
       return;
     }
-    stream_.expires_after(kBodyTimeout);
+    tcpLayer().expires_after(kBodyTimeout);
     http::async_read(stream_, buf_, *parser_,
                      beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
   }
@@ -586,18 +676,19 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   // Shuts our side down and reads what the client still sends (a body the server refused)
   // until it closes, kLingerBytes or kLingerTimeout: the client reads the answer, not a reset.
+  // With TLS too, on the TCP layer: what is discarded need not be decrypted.
   void linger() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(kLingerTimeout);
+    tcpLayer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    tcpLayer().expires_after(kLingerTimeout);
     linger_buf_.resize(16384);  // only now: idle connections do not carry it
     lingerRead(0);
   }
 
   void lingerRead(std::size_t discarded) {
     if (discarded >= kLingerBytes) return;  // the destructor closes the socket
-    stream_.async_read_some(net::buffer(linger_buf_), [self = shared_from_this(), discarded](
-                                                          beast::error_code ec, std::size_t n) {
+    tcpLayer().async_read_some(net::buffer(linger_buf_), [self = shared_from_this(), discarded](
+                                                             beast::error_code ec, std::size_t n) {
       if (!ec) self->lingerRead(discarded + n);
     });
   }
@@ -605,8 +696,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void onRead(beast::error_code ec, std::size_t) {
     if (refuseOversized(ec)) return;
     if (ec) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      finish();
       return;
     }
     HttpRequest req = parser_->release();
@@ -645,10 +735,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
           return;
         }
       }
-      stream_.expires_never();
+      tcpLayer().expires_never();
       auto conn =
-          std::make_shared<WsConnection>(stream_.release_socket(), srv_, role, get("session"),
-                                         get("lang"), get("token"), std::move(slot_));
+          std::make_shared<WsConnection<Stream>>(std::move(stream_), srv_, role, get("session"),
+                                                 get("lang"), get("token"), std::move(slot_));
       conn->start(std::move(req));
       return;
     }
@@ -656,7 +746,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
  public:
-  void write(HttpResponse res) {
+  void write(HttpResponse res) override {
     bool keep = res.keep_alive();
     auto sp = std::make_shared<HttpResponse>(std::move(res));
     http::async_write(stream_, *sp,
@@ -667,8 +757,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                           return;
                         }
                         if (!keep || self->srv_.stopping) {
-                          beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          self->finish();
                           return;
                         }
                         self->doRead();
@@ -677,7 +766,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   ConnectionLimiter::Slot slot_;  // moves to the WsConnection on an upgrade
-  beast::tcp_stream stream_;
+  Stream stream_;                 // moves to the WsConnection on an upgrade
   HttpServer::Impl& srv_;
   beast::flat_buffer buf_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -688,7 +777,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
 // --- routes ------------------------------------------------------------------------------------
 
-void HttpServer::Impl::handleHttp(const std::shared_ptr<HttpSession>& session, HttpRequest req,
+void HttpServer::Impl::handleHttp(const std::shared_ptr<HttpConnection>& session, HttpRequest req,
                                   const std::string& remote) {
   std::optional<HttpResponse> res;
   try {
@@ -709,7 +798,7 @@ std::string HttpServer::Impl::baseUrl(const HttpRequest& req, bool ws) const {
     auto host = req.find(http::field::host);
     std::string h =
         host == req.end() ? "127.0.0.1:" + std::to_string(bound_port) : std::string(host->value());
-    base = "http://" + h;
+    base = (tls ? "https://" : "http://") + h;
   }
   while (!base.empty() && base.back() == '/') base.pop_back();
   if (ws) {
@@ -886,7 +975,7 @@ std::optional<HttpResponse> HttpServer::Impl::staticFile(const HttpRequest& req,
   return makeResponse(req, http::status::ok, body.str(), contentTypeFor(file));
 }
 
-std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSession>& session,
+std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpConnection>& session,
                                                     const HttpRequest& req,
                                                     const std::string& remote) {
   Target t = parseTarget(std::string_view(req.target().data(), req.target().size()));
@@ -1273,25 +1362,19 @@ void HttpServer::Impl::admit(tcp::socket socket) {
     refuse(socket, why);
     return;
   }
-  std::make_shared<HttpSession>(std::move(socket), *this, std::move(slot))->run();
+  if (tls) {
+    std::make_shared<HttpSession<TlsStream>>(std::move(socket), *this, std::move(slot))->run();
+  } else {
+    std::make_shared<HttpSession<PlainStream>>(std::move(socket), *this, std::move(slot))->run();
+  }
 }
 
 // Over a cap: a 503 written without waiting (best effort: a client that already sent its
-// request may see a reset instead), then closed. Counted; logged at most every 10 s.
+// request may see a reset instead), then closed; with TLS, closed without a word (a TLS client
+// could not read a 503 in clear, and no handshake is spent on it). Counted; logged at most
+// every 10 s.
 void HttpServer::Impl::refuse(tcp::socket& socket, Refusal why) {
-  bool per_client = why == Refusal::kPerClient;
-  HttpRequest req{http::verb::get, "/", 11};
-  auto res = errorResponse(
-      req, http::status::service_unavailable, "too_many_connections",
-      per_client ? "too many connections from this address (max_connections_per_client)"
-                 : "the server has max_connections open connections");
-  res.set(http::field::retry_after, std::to_string(kRetryAfterSeconds));
-  res.keep_alive(false);
-  std::ostringstream text;
-  text << res;
-  std::string bytes = text.str();
-  [[maybe_unused]] auto sent =
-      ::send(socket.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (!tls) writeRefusal(socket, why);
   beast::error_code ignored;
   socket.shutdown(tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
@@ -1307,6 +1390,37 @@ void HttpServer::Impl::refuse(tcp::socket& socket, Refusal why) {
          {"max_connections", static_cast<long long>(limiter.maxTotal())},
          {"max_connections_per_client", static_cast<long long>(limiter.maxPerClient())}});
   }
+}
+
+// A TLS client that failed or did not complete the handshake: counted
+// (parley_connections_rejected_total{reason="tls_handshake"}); logged at most every 10 s.
+void HttpServer::Impl::tlsHandshakeFailed(const beast::error_code& ec) {
+  if (deps.monitor) deps.monitor->connectionRejected("tls_handshake");
+  ++tls_failures_since_log;
+  double now = steadySeconds(), last = last_tls_failure_log.load();
+  if (now - last >= 10 && last_tls_failure_log.compare_exchange_strong(last, now)) {
+    core::log::warn("tls_handshake_failed", "",
+                    "a client failed or did not complete the TLS handshake (plain HTTP sent to "
+                    "the HTTPS port, a certificate it refused, or silence); connection dropped",
+                    {{"error", ec == beast::error::timeout ? std::string("timeout") : ec.message()},
+                     {"failed_since_last_log", tls_failures_since_log.exchange(0)}});
+  }
+}
+
+void HttpServer::Impl::writeRefusal(tcp::socket& socket, Refusal why) {
+  bool per_client = why == Refusal::kPerClient;
+  HttpRequest req{http::verb::get, "/", 11};
+  auto res = errorResponse(
+      req, http::status::service_unavailable, "too_many_connections",
+      per_client ? "too many connections from this address (max_connections_per_client)"
+                 : "the server has max_connections open connections");
+  res.set(http::field::retry_after, std::to_string(kRetryAfterSeconds));
+  res.keep_alive(false);
+  std::ostringstream text;
+  text << res;
+  std::string bytes = text.str();
+  [[maybe_unused]] auto sent =
+      ::send(socket.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 void HttpServer::Impl::scheduleTick() {
@@ -1329,6 +1443,11 @@ int HttpServer::port() const { return impl_->bound_port; }
 
 core::Status HttpServer::start() {
   Impl& s = *impl_;
+  if (!s.config.tls_cert.empty() || !s.config.tls_key.empty()) {
+    auto ctx = makeTlsContext(s.config.tls_cert, s.config.tls_key);
+    if (!ctx.ok()) return ctx.error();
+    s.tls = std::move(ctx).value();
+  }
   beast::error_code ec;
   auto address = net::ip::make_address(s.config.host, ec);
   if (ec) return core::Error::invalid("host '" + s.config.host + "' is not an IP address");
