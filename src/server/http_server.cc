@@ -9,7 +9,6 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl.hpp>
 #include <boost/beast/websocket.hpp>
 #include <chrono>
 #include <cmath>
@@ -20,7 +19,6 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
-#include <type_traits>
 
 #include "core/hash.h"
 #include "core/log.h"
@@ -32,6 +30,7 @@
 #include "server/http_internal.h"
 #include "server/session_ids.h"
 #include "server/tls.h"
+#include "server/transport.h"
 #include "storage/subtitles.h"
 
 namespace parley::server {
@@ -72,13 +71,6 @@ constexpr int kRetryAfterSeconds = 5;
 // and the time the server waits for the client's close_notify after sending its own.
 constexpr std::chrono::seconds kTlsHandshakeTimeout{10};
 constexpr std::chrono::seconds kTlsShutdownTimeout{5};
-
-// The two transports: plain TCP, and TLS over it (--tls-cert/--tls-key). HttpSession and
-// WsConnection are templates over them.
-using PlainStream = beast::tcp_stream;
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-template <class Stream>
-constexpr bool kIsTls = std::is_same_v<Stream, TlsStream>;
 
 bool isDescriptorExhaustion(const boost::system::error_code& ec) {
   return ec == net::error::no_descriptors ||
@@ -125,17 +117,6 @@ std::string readComplaint(const Json& j, std::initializer_list<const char*> name
 }
 
 }  // namespace
-
-// What the routes need of the connection a request came on (an HttpSession over either
-// transport).
-class HttpConnection {
- public:
-  virtual ~HttpConnection() = default;
-  // Writes a response; on the connection's strand (where requests are handled).
-  virtual void write(HttpResponse res) = 0;
-  // Sends a response produced later, from any thread.
-  virtual void reply(HttpResponse res) = 0;
-};
 
 struct HttpServer::Impl {
   Impl(ServerConfig c, ServerDeps d)
@@ -202,9 +183,9 @@ struct HttpServer::Impl {
   void tlsHandshakeFailed(const beast::error_code& ec);
   void shedAfterExhaustion(const beast::error_code& ec);
   void scheduleTick();
-  void handleHttp(const std::shared_ptr<HttpConnection>& session, HttpRequest req,
+  void handleHttp(const std::shared_ptr<class HttpSession>& session, HttpRequest req,
                   const std::string& remote);
-  std::optional<HttpResponse> route(const std::shared_ptr<HttpConnection>& session,
+  std::optional<HttpResponse> route(const std::shared_ptr<class HttpSession>& session,
                                     const HttpRequest& req, const std::string& remote);
   std::optional<HttpResponse> staticFile(const HttpRequest& req, const std::string& file);
   std::string baseUrl(const HttpRequest& req, bool websocket_scheme) const;
@@ -220,14 +201,9 @@ struct HttpServer::Impl {
 
 enum class Role { kSpeaker, kListener };
 
-// A speaker or listener WebSocket over `Stream` (PlainStream or TlsStream), taken over from the
-// HttpSession that read the upgrade request.
-template <class Stream>
-class WsConnection : public MessageSink, public std::enable_shared_from_this<WsConnection<Stream>> {
-  using std::enable_shared_from_this<WsConnection>::shared_from_this;
-
+class WsConnection : public MessageSink, public std::enable_shared_from_this<WsConnection> {
  public:
-  WsConnection(Stream&& stream, HttpServer::Impl& srv, Role role, std::string session_id,
+  WsConnection(Transport&& stream, HttpServer::Impl& srv, Role role, std::string session_id,
                std::string lang, std::string token, ConnectionLimiter::Slot slot)
       : slot_(std::move(slot)),
         ws_(std::move(stream)),
@@ -521,8 +497,8 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
     }
   }
 
-  ConnectionLimiter::Slot slot_;  // counted against the connection limits until destroyed
-  websocket::stream<Stream> ws_;
+  ConnectionLimiter::Slot slot_;     // counted against the connection limits until destroyed
+  websocket::stream<Transport> ws_;  // plain TCP or TLS
   HttpServer::Impl& srv_;
   Role role_;
   std::string session_id_;
@@ -551,19 +527,15 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
 
 // --- HTTP connections ------------------------------------------------------------------------
 
-// An HTTP connection over `Stream` (PlainStream or TlsStream): with TLS, the handshake comes
-// first (within kTlsHandshakeTimeout); then requests are read and answered until the client
-// closes, a timeout, or an upgrade hands the stream to a WsConnection.
-template <class Stream>
-class HttpSession : public HttpConnection,
-                    public std::enable_shared_from_this<HttpSession<Stream>> {
-  using std::enable_shared_from_this<HttpSession>::shared_from_this;
-
+// An HTTP connection, plain or TLS: with TLS the handshake comes first (within
+// kTlsHandshakeTimeout); then requests are read and answered until the client closes, a
+// timeout, or an upgrade hands the stream to a WsConnection.
+class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, HttpServer::Impl& srv, ConnectionLimiter::Slot slot)
-      : slot_(std::move(slot)), stream_(makeStream(std::move(socket), srv)), srv_(srv) {
+  HttpSession(Transport&& stream, HttpServer::Impl& srv, ConnectionLimiter::Slot slot)
+      : slot_(std::move(slot)), stream_(std::move(stream)), srv_(srv) {
     beast::error_code ec;
-    auto ep = tcpLayer().socket().remote_endpoint(ec);
+    auto ep = stream_.tcp().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
   }
 
@@ -573,37 +545,25 @@ class HttpSession : public HttpConnection,
   }
 
   // Sends a response produced later (on another thread).
-  void reply(HttpResponse res) override {
+  void reply(HttpResponse res) {
     net::post(stream_.get_executor(), [self = shared_from_this(), r = std::move(res)]() mutable {
       self->write(std::move(r));
     });
   }
 
  private:
-  static Stream makeStream(tcp::socket&& socket, HttpServer::Impl& srv) {
-    if constexpr (kIsTls<Stream>) {
-      return Stream(std::move(socket), *srv.tls);
-    } else {
-      return Stream(std::move(socket));
-    }
-  }
-
-  // The TCP layer under either transport (its timeouts, its socket).
-  beast::tcp_stream& tcpLayer() { return beast::get_lowest_layer(stream_); }
-
   void start() {
-    if constexpr (kIsTls<Stream>) {
-      tcpLayer().expires_after(kTlsHandshakeTimeout);
-      stream_.async_handshake(
-          net::ssl::stream_base::server,
-          beast::bind_front_handler(&HttpSession::onHandshake, shared_from_this()));
-    } else {
+    if (!stream_.tls()) {
       doRead();
+      return;
     }
+    stream_.tcp().expires_after(kTlsHandshakeTimeout);
+    stream_.async_handshake(
+        beast::bind_front_handler(&HttpSession::onHandshake, shared_from_this()));
   }
 
   // A client that fails or does not finish the handshake (plain HTTP sent to the TLS port, a
-  // certificate it rejects, silence) is dropped: nothing is written in clear.
+  // certificate it refuses, silence) is dropped: nothing is written in clear.
   void onHandshake(beast::error_code ec) {
     if (ec) {
       srv_.tlsHandshakeFailed(ec);
@@ -612,27 +572,27 @@ class HttpSession : public HttpConnection,
     doRead();
   }
 
-  // Ends the connection after its last response, or after a read error: with TLS, close_notify
-  // first (waiting at most kTlsShutdownTimeout for the client's); then the send side is shut
-  // down and the socket closed when the session goes.
+  // Ends the connection after its last response, or after a read error: with TLS,
+  // close_notify first (waiting at most kTlsShutdownTimeout for the client's); then the send
+  // side is shut down, and the socket closed when the session goes.
   void finish() {
-    if constexpr (kIsTls<Stream>) {
-      tcpLayer().expires_after(kTlsShutdownTimeout);
-      stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
-        beast::error_code ignored;
-        self->tcpLayer().socket().shutdown(tcp::socket::shutdown_send, ignored);
-      });
-    } else {
+    if (!stream_.tls()) {
       beast::error_code ignored;
-      tcpLayer().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      stream_.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      return;
     }
+    stream_.tcp().expires_after(kTlsShutdownTimeout);
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+      beast::error_code ignored;
+      self->stream_.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    });
   }
 
   void doRead() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimitBytes);
     parser_->body_limit(kBodyLimitBytes);
-    tcpLayer().expires_after(kHeaderTimeout);
+    stream_.tcp().expires_after(kHeaderTimeout);
     http::async_read_header(stream_, buf_, *parser_,
                             beast::bind_front_handler(&HttpSession::onHeader, shared_from_this()));
   }
@@ -647,7 +607,7 @@ class HttpSession : public HttpConnection,
       refuseOversized(http::error::body_limit);
       return;
     }
-    tcpLayer().expires_after(kBodyTimeout);
+    stream_.tcp().expires_after(kBodyTimeout);
     http::async_read(stream_, buf_, *parser_,
                      beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
   }
@@ -679,18 +639,19 @@ class HttpSession : public HttpConnection,
   // With TLS too, on the TCP layer: what is discarded need not be decrypted.
   void linger() {
     beast::error_code ignored;
-    tcpLayer().socket().shutdown(tcp::socket::shutdown_send, ignored);
-    tcpLayer().expires_after(kLingerTimeout);
+    stream_.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.tcp().expires_after(kLingerTimeout);
     linger_buf_.resize(16384);  // only now: idle connections do not carry it
     lingerRead(0);
   }
 
   void lingerRead(std::size_t discarded) {
     if (discarded >= kLingerBytes) return;  // the destructor closes the socket
-    tcpLayer().async_read_some(net::buffer(linger_buf_), [self = shared_from_this(), discarded](
-                                                             beast::error_code ec, std::size_t n) {
-      if (!ec) self->lingerRead(discarded + n);
-    });
+    stream_.tcp().async_read_some(
+        net::buffer(linger_buf_),
+        [self = shared_from_this(), discarded](beast::error_code ec, std::size_t n) {
+          if (!ec) self->lingerRead(discarded + n);
+        });
   }
 
   void onRead(beast::error_code ec, std::size_t) {
@@ -735,9 +696,8 @@ class HttpSession : public HttpConnection,
           return;
         }
       }
-      tcpLayer().expires_never();
-      auto conn =
-          std::make_shared<WsConnection<Stream>>(std::move(stream_), srv_, role, get("session"),
+      stream_.tcp().expires_never();
+      auto conn = std::make_shared<WsConnection>(std::move(stream_), srv_, role, get("session"),
                                                  get("lang"), get("token"), std::move(slot_));
       conn->start(std::move(req));
       return;
@@ -746,7 +706,7 @@ class HttpSession : public HttpConnection,
   }
 
  public:
-  void write(HttpResponse res) override {
+  void write(HttpResponse res) {
     bool keep = res.keep_alive();
     auto sp = std::make_shared<HttpResponse>(std::move(res));
     http::async_write(stream_, *sp,
@@ -766,7 +726,7 @@ class HttpSession : public HttpConnection,
 
  private:
   ConnectionLimiter::Slot slot_;  // moves to the WsConnection on an upgrade
-  Stream stream_;                 // moves to the WsConnection on an upgrade
+  Transport stream_;              // moves to the WsConnection on an upgrade
   HttpServer::Impl& srv_;
   beast::flat_buffer buf_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -777,7 +737,7 @@ class HttpSession : public HttpConnection,
 
 // --- routes ------------------------------------------------------------------------------------
 
-void HttpServer::Impl::handleHttp(const std::shared_ptr<HttpConnection>& session, HttpRequest req,
+void HttpServer::Impl::handleHttp(const std::shared_ptr<HttpSession>& session, HttpRequest req,
                                   const std::string& remote) {
   std::optional<HttpResponse> res;
   try {
@@ -975,7 +935,7 @@ std::optional<HttpResponse> HttpServer::Impl::staticFile(const HttpRequest& req,
   return makeResponse(req, http::status::ok, body.str(), contentTypeFor(file));
 }
 
-std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpConnection>& session,
+std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSession>& session,
                                                     const HttpRequest& req,
                                                     const std::string& remote) {
   Target t = parseTarget(std::string_view(req.target().data(), req.target().size()));
@@ -1362,11 +1322,8 @@ void HttpServer::Impl::admit(tcp::socket socket) {
     refuse(socket, why);
     return;
   }
-  if (tls) {
-    std::make_shared<HttpSession<TlsStream>>(std::move(socket), *this, std::move(slot))->run();
-  } else {
-    std::make_shared<HttpSession<PlainStream>>(std::move(socket), *this, std::move(slot))->run();
-  }
+  Transport stream = tls ? Transport(std::move(socket), *tls) : Transport(std::move(socket));
+  std::make_shared<HttpSession>(std::move(stream), *this, std::move(slot))->run();
 }
 
 // Over a cap: a 503 written without waiting (best effort: a client that already sent its
@@ -1407,6 +1364,7 @@ void HttpServer::Impl::tlsHandshakeFailed(const beast::error_code& ec) {
   }
 }
 
+// The 503 of refuse(), written without waiting.
 void HttpServer::Impl::writeRefusal(tcp::socket& socket, Refusal why) {
   bool per_client = why == Refusal::kPerClient;
   HttpRequest req{http::verb::get, "/", 11};

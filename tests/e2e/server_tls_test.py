@@ -7,8 +7,9 @@ certificate for 127.0.0.1/localhost is made here with the openssl CLI and `parle
   fails its handshake; plain HTTP to the TLS port gets nothing in clear; keep-alive, the
   speaker page and a 413 (the refused body is discarded) over TLS;
   POST /api/sessions hands out https:// and wss:// links; a listener and a speaker over wss get
-  {"type":"ready"}, a little speech streamed by the speaker reaches the listener as captions,
-  and the session ends with close 1000;
+  {"type":"ready"}, a little speech streamed by the speaker reaches the listener as captions
+  and synthesized speech (WAV frames larger than a TLS record), and the session ends with close
+  1000;
   a client that never starts the handshake is dropped after 10 s; the failed handshakes are
   counted in parley_connections_rejected_total{reason="tls_handshake"}; SIGTERM exits 0.
 
@@ -174,12 +175,14 @@ async def live_session(server):
     speaker = await connect_speaker(created["speak_url"], ssl=server.ssl_context)
     check(True, "the speaker over wss:// gets {\"type\":\"ready\"} (its recognizer is loaded)")
 
-    captions, ended = [], False
+    captions, audio, ended = [], [], False
 
     async def listen():
         nonlocal ended
         async for msg in listener:
-            if isinstance(msg, str):
+            if isinstance(msg, bytes):
+                audio.append(msg)
+            else:
                 m = json.loads(msg)
                 if m["type"] == "caption":
                     captions.append(m)
@@ -191,6 +194,9 @@ async def live_session(server):
     await asyncio.wait_for(collector, 60)
     check(captions, "the listener over wss:// received captions of the speech (%d: %s)"
           % (len(captions), " ".join(c["text"] for c in captions)))
+    check(audio and audio[0][:4] == b"RIFF",
+          "speech arrives over wss:// as WAV (%d messages, the largest %d bytes)"
+          % (len(audio), max((len(a) for a in audio), default=0)))
     check(ended and listener.close_code == 1000,
           "the listener got session_ended and close 1000 over TLS (%s)" % listener.close_code)
     await speaker.close()
