@@ -26,6 +26,7 @@
 #include "server/server_config.h"
 #include "server/session_ids.h"
 #include "server/session_registry.h"
+#include "server/tls.h"
 #include "storage/store.h"
 #include "translate/translator.h"
 #include "tts/synthesizer.h"
@@ -48,6 +49,10 @@ constexpr const char* kHelp =
     "                       static: for environment-only flags)\n"
     "  --web DIR            pages to serve (default: $PARLEY_WEB_DIR, ./web, next to the binary)\n"
     "  --public-url URL     base of the links handed out (default: the request's Host header)\n"
+    "  --tls-cert FILE      serve HTTPS and wss:// with this certificate (chain), PEM; needs\n"
+    "                       --tls-key ([server] tls_cert; docs/security.md, \"HTTPS without a\n"
+    "                       proxy\"); without both: plain HTTP\n"
+    "  --tls-key FILE       the certificate's private key, PEM, unencrypted ([server] tls_key)\n"
     "  --max-listeners N    listeners per session (default 500)\n"
     "  --max-session S      session time limit in seconds (default 7200)\n"
     "  --complaint-window S a listener's complaints count at most once per S seconds,\n"
@@ -98,6 +103,8 @@ int serveMain(int argc, char** argv) {
                            {"--store"},
                            {"--web"},
                            {"--public-url"},
+                           {"--tls-cert"},
+                           {"--tls-key"},
                            {"--max-listeners"},
                            {"--max-session"},
                            {"--complaint-window"},
@@ -180,6 +187,8 @@ int serveMain(int argc, char** argv) {
   config.data_dir = args->getOr("--data", config.data_dir);
   config.store_url = args->getOr("--store", config.store_url);
   config.public_url = args->getOr("--public-url", config.public_url);
+  config.tls_cert = args->getOr("--tls-cert", config.tls_cert);
+  config.tls_key = args->getOr("--tls-key", config.tls_key);
   config.apertium_modes = args->getOr("--apertium-modes", config.apertium_modes);
   if (args->has("--no-speech")) config.synthesize = false;
   if (args->has("--no-auto-rollback")) config.rollback.enabled = false;
@@ -201,6 +210,9 @@ int serveMain(int argc, char** argv) {
     problems.push_back(table.error().message);
   }
   for (auto& p : config.validate()) problems.push_back(std::move(p));
+  // The certificate and key are loaded now (not after the speech stack): a wrong file is
+  // reported at once, naming it.
+  if (auto st = server::checkTls(config); !st.ok()) problems.push_back(st.error().message);
   if (!problems.empty()) {
     for (const auto& p : problems) std::fprintf(stderr, "parley serve: %s\n", p.c_str());
     std::fputs("Try 'parley serve --help'.\n", stderr);
@@ -362,14 +374,14 @@ int serveMain(int argc, char** argv) {
   if (auto st = http.start(); !st.ok()) {
     std::fprintf(stderr, "parley serve: %s\n", st.error().message.c_str());
     (*flag_source)->stop();
-    return 1;
+    return core::exitCodeFor(st.error());  // 2: a TLS file changed since it was checked
   }
-  std::printf(
-      "parley serve: listening on http://%s:%d (web %s, data %s, %zu session(s) restored)\n",
-      config.host.c_str(), http.port(), config.web_root.c_str(), config.data_dir.c_str(),
-      registry.activeCount());
+  std::printf("parley serve: listening on %s://%s:%d (web %s, data %s, %zu session(s) restored)\n",
+              config.tls_cert.empty() ? "http" : "https", config.host.c_str(), http.port(),
+              config.web_root.c_str(), config.data_dir.c_str(), registry.activeCount());
   std::fflush(stdout);
-  core::log::info("server_started", "", "listening", {{"port", http.port()}});
+  core::log::info("server_started", "", "listening",
+                  {{"port", http.port()}, {"tls", !config.tls_cert.empty()}});
   if (auto_rollback) {
     auto_rollback->start(config.rollback_interval_s);
     core::log::info(

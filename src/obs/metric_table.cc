@@ -216,13 +216,14 @@ const std::vector<MetricSpec>& table() {
        "parley_connections_rejected_total",
        MetricType::kCounter,
        "connections",
-       "Connections accepted and closed at once, by reason: max_connections reached (total), "
-       "the client address at max_connections_per_client (per_client), or no descriptor left "
-       "(descriptors).",
+       "Connections accepted and closed without being served, by reason: max_connections "
+       "reached (total), the client address at max_connections_per_client (per_client), no "
+       "descriptor left (descriptors), or a TLS handshake failed or not completed in time "
+       "(tls_handshake).",
        "",
        "Count",
        {"reason"},
-       {"total", "per_client", "descriptors"},
+       {"total", "per_client", "descriptors", "tls_handshake"},
        {},
        /*process_wide=*/true},
       {MetricId::kCaptionRevisions,

@@ -51,7 +51,8 @@ class Metrics {
   // An error not tied to a session (decision="none").
   void error(std::string_view kind);
   // Connections of the server (decision="none"): opened and closed (the open gauge), and
-  // refused at accept; `reason` is total, per_client or descriptors (anything else is ignored).
+  // refused (at accept, or a failed TLS handshake); `reason` is total, per_client, descriptors
+  // or tls_handshake (anything else is ignored).
   void connectionOpened();
   void connectionClosed();
   void connectionRejected(std::string_view reason);

@@ -47,7 +47,8 @@ class Monitor {
   // The server's connections (parley_connections_open, parley_connections_rejected_total).
   void connectionOpened();
   void connectionClosed();
-  void connectionRejected(std::string_view reason);  // total | per_client | descriptors
+  // total | per_client | descriptors | tls_handshake
+  void connectionRejected(std::string_view reason);
 
   // Prometheus text exposition for GET /metrics.
   std::string metricsText() const;

@@ -29,6 +29,8 @@
 #include "server/connection_limits.h"
 #include "server/http_internal.h"
 #include "server/session_ids.h"
+#include "server/tls.h"
+#include "server/transport.h"
 #include "storage/subtitles.h"
 
 namespace parley::server {
@@ -65,6 +67,10 @@ constexpr std::size_t kLingerBytes = 4 << 20;
 constexpr std::chrono::seconds kLingerTimeout{5};
 // Retry-After of the 503 written to connections refused at accept.
 constexpr int kRetryAfterSeconds = 5;
+// With TLS: the time a client has to complete the handshake (then it is dropped and counted),
+// and the time the server waits for the client's close_notify after sending its own.
+constexpr std::chrono::seconds kTlsHandshakeTimeout{10};
+constexpr std::chrono::seconds kTlsShutdownTimeout{5};
 
 bool isDescriptorExhaustion(const boost::system::error_code& ec) {
   return ec == net::error::no_descriptors ||
@@ -155,6 +161,10 @@ struct HttpServer::Impl {
   std::vector<std::string> allowed_origins;  // allowed_origins + public_url
   std::atomic<double> last_refusal_log{0};
   std::atomic<long long> refusals_since_log{0};
+  // TLS (set by start() when tls_cert and tls_key are configured); nullptr: plain HTTP.
+  std::shared_ptr<net::ssl::context> tls;
+  std::atomic<double> last_tls_failure_log{0};
+  std::atomic<long long> tls_failures_since_log{0};
   net::steady_timer tick_timer;
   std::vector<std::thread> threads;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
@@ -169,6 +179,8 @@ struct HttpServer::Impl {
   void accept();
   void admit(tcp::socket socket);
   void refuse(tcp::socket& socket, Refusal why);
+  void writeRefusal(tcp::socket& socket, Refusal why);
+  void tlsHandshakeFailed(const beast::error_code& ec);
   void shedAfterExhaustion(const beast::error_code& ec);
   void scheduleTick();
   void handleHttp(const std::shared_ptr<class HttpSession>& session, HttpRequest req,
@@ -191,10 +203,10 @@ enum class Role { kSpeaker, kListener };
 
 class WsConnection : public MessageSink, public std::enable_shared_from_this<WsConnection> {
  public:
-  WsConnection(tcp::socket&& socket, HttpServer::Impl& srv, Role role, std::string session_id,
+  WsConnection(Transport&& stream, HttpServer::Impl& srv, Role role, std::string session_id,
                std::string lang, std::string token, ConnectionLimiter::Slot slot)
       : slot_(std::move(slot)),
-        ws_(std::move(socket)),
+        ws_(std::move(stream)),
         srv_(srv),
         role_(role),
         session_id_(std::move(session_id)),
@@ -485,8 +497,8 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
     }
   }
 
-  ConnectionLimiter::Slot slot_;  // counted against the connection limits until destroyed
-  websocket::stream<beast::tcp_stream> ws_;
+  ConnectionLimiter::Slot slot_;     // counted against the connection limits until destroyed
+  websocket::stream<Transport> ws_;  // plain TCP or TLS
   HttpServer::Impl& srv_;
   Role role_;
   std::string session_id_;
@@ -515,18 +527,21 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
 
 // --- HTTP connections ------------------------------------------------------------------------
 
+// An HTTP connection, plain or TLS: with TLS the handshake comes first (within
+// kTlsHandshakeTimeout); then requests are read and answered until the client closes, a
+// timeout, or an upgrade hands the stream to a WsConnection.
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(tcp::socket&& socket, HttpServer::Impl& srv, ConnectionLimiter::Slot slot)
-      : slot_(std::move(slot)), stream_(std::move(socket)), srv_(srv) {
+  HttpSession(Transport&& stream, HttpServer::Impl& srv, ConnectionLimiter::Slot slot)
+      : slot_(std::move(slot)), stream_(std::move(stream)), srv_(srv) {
     beast::error_code ec;
-    auto ep = stream_.socket().remote_endpoint(ec);
+    auto ep = stream_.tcp().socket().remote_endpoint(ec);
     if (!ec) remote_ = ep.address().to_string();
   }
 
   void run() {
     net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&HttpSession::doRead, shared_from_this()));
+                  beast::bind_front_handler(&HttpSession::start, shared_from_this()));
   }
 
   // Sends a response produced later (on another thread).
@@ -537,11 +552,47 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   }
 
  private:
+  void start() {
+    if (!stream_.tls()) {
+      doRead();
+      return;
+    }
+    stream_.tcp().expires_after(kTlsHandshakeTimeout);
+    stream_.async_handshake(
+        beast::bind_front_handler(&HttpSession::onHandshake, shared_from_this()));
+  }
+
+  // A client that fails or does not finish the handshake (plain HTTP sent to the TLS port, a
+  // certificate it refuses, silence) is dropped: nothing is written in clear.
+  void onHandshake(beast::error_code ec) {
+    if (ec) {
+      srv_.tlsHandshakeFailed(ec);
+      return;  // the destructor closes the socket and releases the slot
+    }
+    doRead();
+  }
+
+  // Ends the connection after its last response, or after a read error: with TLS,
+  // close_notify first (waiting at most kTlsShutdownTimeout for the client's); then the send
+  // side is shut down, and the socket closed when the session goes.
+  void finish() {
+    if (!stream_.tls()) {
+      beast::error_code ignored;
+      stream_.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+      return;
+    }
+    stream_.tcp().expires_after(kTlsShutdownTimeout);
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {
+      beast::error_code ignored;
+      self->stream_.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    });
+  }
+
   void doRead() {
     parser_.emplace();
     parser_->header_limit(kHeaderLimitBytes);
     parser_->body_limit(kBodyLimitBytes);
-    stream_.expires_after(kHeaderTimeout);
+    stream_.tcp().expires_after(kHeaderTimeout);
     http::async_read_header(stream_, buf_, *parser_,
                             beast::bind_front_handler(&HttpSession::onHeader, shared_from_this()));
   }
@@ -549,15 +600,14 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void onHeader(beast::error_code ec, std::size_t) {
     if (refuseOversized(ec)) return;
     if (ec) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      finish();
       return;
     }
     if (auto length = parser_->content_length(); length && *length > kBodyLimitBytes) {
       refuseOversized(http::error::body_limit);
       return;
     }
-    stream_.expires_after(kBodyTimeout);
+    stream_.tcp().expires_after(kBodyTimeout);
     http::async_read(stream_, buf_, *parser_,
                      beast::bind_front_handler(&HttpSession::onRead, shared_from_this()));
   }
@@ -586,27 +636,28 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   // Shuts our side down and reads what the client still sends (a body the server refused)
   // until it closes, kLingerBytes or kLingerTimeout: the client reads the answer, not a reset.
+  // With TLS too, on the TCP layer: what is discarded need not be decrypted.
   void linger() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(kLingerTimeout);
+    stream_.tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.tcp().expires_after(kLingerTimeout);
     linger_buf_.resize(16384);  // only now: idle connections do not carry it
     lingerRead(0);
   }
 
   void lingerRead(std::size_t discarded) {
     if (discarded >= kLingerBytes) return;  // the destructor closes the socket
-    stream_.async_read_some(net::buffer(linger_buf_), [self = shared_from_this(), discarded](
-                                                          beast::error_code ec, std::size_t n) {
-      if (!ec) self->lingerRead(discarded + n);
-    });
+    stream_.tcp().async_read_some(
+        net::buffer(linger_buf_),
+        [self = shared_from_this(), discarded](beast::error_code ec, std::size_t n) {
+          if (!ec) self->lingerRead(discarded + n);
+        });
   }
 
   void onRead(beast::error_code ec, std::size_t) {
     if (refuseOversized(ec)) return;
     if (ec) {
-      beast::error_code ignored;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      finish();
       return;
     }
     HttpRequest req = parser_->release();
@@ -645,10 +696,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
           return;
         }
       }
-      stream_.expires_never();
-      auto conn =
-          std::make_shared<WsConnection>(stream_.release_socket(), srv_, role, get("session"),
-                                         get("lang"), get("token"), std::move(slot_));
+      stream_.tcp().expires_never();
+      auto conn = std::make_shared<WsConnection>(std::move(stream_), srv_, role, get("session"),
+                                                 get("lang"), get("token"), std::move(slot_));
       conn->start(std::move(req));
       return;
     }
@@ -667,8 +717,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                           return;
                         }
                         if (!keep || self->srv_.stopping) {
-                          beast::error_code ignored;
-                          self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                          self->finish();
                           return;
                         }
                         self->doRead();
@@ -677,7 +726,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
  private:
   ConnectionLimiter::Slot slot_;  // moves to the WsConnection on an upgrade
-  beast::tcp_stream stream_;
+  Transport stream_;              // moves to the WsConnection on an upgrade
   HttpServer::Impl& srv_;
   beast::flat_buffer buf_;
   std::optional<http::request_parser<http::string_body>> parser_;
@@ -709,7 +758,7 @@ std::string HttpServer::Impl::baseUrl(const HttpRequest& req, bool ws) const {
     auto host = req.find(http::field::host);
     std::string h =
         host == req.end() ? "127.0.0.1:" + std::to_string(bound_port) : std::string(host->value());
-    base = "http://" + h;
+    base = (tls ? "https://" : "http://") + h;
   }
   while (!base.empty() && base.back() == '/') base.pop_back();
   if (ws) {
@@ -1306,25 +1355,16 @@ void HttpServer::Impl::admit(tcp::socket socket) {
     refuse(socket, why);
     return;
   }
-  std::make_shared<HttpSession>(std::move(socket), *this, std::move(slot))->run();
+  Transport stream = tls ? Transport(std::move(socket), *tls) : Transport(std::move(socket));
+  std::make_shared<HttpSession>(std::move(stream), *this, std::move(slot))->run();
 }
 
 // Over a cap: a 503 written without waiting (best effort: a client that already sent its
-// request may see a reset instead), then closed. Counted; logged at most every 10 s.
+// request may see a reset instead), then closed; with TLS, closed without a word (a TLS client
+// could not read a 503 in clear, and no handshake is spent on it). Counted; logged at most
+// every 10 s.
 void HttpServer::Impl::refuse(tcp::socket& socket, Refusal why) {
-  bool per_client = why == Refusal::kPerClient;
-  HttpRequest req{http::verb::get, "/", 11};
-  auto res = errorResponse(
-      req, http::status::service_unavailable, "too_many_connections",
-      per_client ? "too many connections from this address (max_connections_per_client)"
-                 : "the server has max_connections open connections");
-  res.set(http::field::retry_after, std::to_string(kRetryAfterSeconds));
-  res.keep_alive(false);
-  std::ostringstream text;
-  text << res;
-  std::string bytes = text.str();
-  [[maybe_unused]] auto sent =
-      ::send(socket.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (!tls) writeRefusal(socket, why);
   beast::error_code ignored;
   socket.shutdown(tcp::socket::shutdown_both, ignored);
   socket.close(ignored);
@@ -1340,6 +1380,38 @@ void HttpServer::Impl::refuse(tcp::socket& socket, Refusal why) {
          {"max_connections", static_cast<long long>(limiter.maxTotal())},
          {"max_connections_per_client", static_cast<long long>(limiter.maxPerClient())}});
   }
+}
+
+// A TLS client that failed or did not complete the handshake: counted
+// (parley_connections_rejected_total{reason="tls_handshake"}); logged at most every 10 s.
+void HttpServer::Impl::tlsHandshakeFailed(const beast::error_code& ec) {
+  if (deps.monitor) deps.monitor->connectionRejected("tls_handshake");
+  ++tls_failures_since_log;
+  double now = steadySeconds(), last = last_tls_failure_log.load();
+  if (now - last >= 10 && last_tls_failure_log.compare_exchange_strong(last, now)) {
+    core::log::warn("tls_handshake_failed", "",
+                    "a client failed or did not complete the TLS handshake (plain HTTP sent to "
+                    "the HTTPS port, a certificate it refused, or silence); connection dropped",
+                    {{"error", ec == beast::error::timeout ? std::string("timeout") : ec.message()},
+                     {"failed_since_last_log", tls_failures_since_log.exchange(0)}});
+  }
+}
+
+// The 503 of refuse(), written without waiting.
+void HttpServer::Impl::writeRefusal(tcp::socket& socket, Refusal why) {
+  bool per_client = why == Refusal::kPerClient;
+  HttpRequest req{http::verb::get, "/", 11};
+  auto res = errorResponse(
+      req, http::status::service_unavailable, "too_many_connections",
+      per_client ? "too many connections from this address (max_connections_per_client)"
+                 : "the server has max_connections open connections");
+  res.set(http::field::retry_after, std::to_string(kRetryAfterSeconds));
+  res.keep_alive(false);
+  std::ostringstream text;
+  text << res;
+  std::string bytes = text.str();
+  [[maybe_unused]] auto sent =
+      ::send(socket.native_handle(), bytes.data(), bytes.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
 void HttpServer::Impl::scheduleTick() {
@@ -1362,6 +1434,11 @@ int HttpServer::port() const { return impl_->bound_port; }
 
 core::Status HttpServer::start() {
   Impl& s = *impl_;
+  if (!s.config.tls_cert.empty() || !s.config.tls_key.empty()) {
+    auto ctx = makeTlsContext(s.config.tls_cert, s.config.tls_key);
+    if (!ctx.ok()) return ctx.error();
+    s.tls = std::move(ctx).value();
+  }
   beast::error_code ec;
   auto address = net::ip::make_address(s.config.host, ec);
   if (ec) return core::Error::invalid("host '" + s.config.host + "' is not an IP address");

@@ -1,7 +1,7 @@
 // HttpServer: parley's one port. HTTP (pages from web/, the JSON API, /metrics, /healthz,
-// /readyz) and the speaker and listener WebSockets, on Boost.Beast/Asio. The routes, messages
-// and close codes are specified in docs/protocol.md; threads, limits and durability in
-// docs/server.md.
+// /readyz) and the speaker and listener WebSockets, on Boost.Beast/Asio; over TLS (OpenSSL)
+// when tls_cert and tls_key are configured (server/tls.h). The routes, messages and close codes
+// are specified in docs/protocol.md; threads, limits and durability in docs/server.md.
 //
 // Threads: `threads` network threads run the io_context (every connection on its own strand);
 // a separate pool of `blocking_threads` runs what may take seconds (starting a session's

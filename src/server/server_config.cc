@@ -201,6 +201,10 @@ void applyServerTable(ServerConfig& config, const toml::table& table,
       r.text(&config.web_root);
     } else if (key == "public_url") {
       r.text(&config.public_url);
+    } else if (key == "tls_cert") {
+      r.text(&config.tls_cert);
+    } else if (key == "tls_key") {
+      r.text(&config.tls_key);
     } else if (key == "apertium_modes") {
       r.text(&config.apertium_modes);
     } else if (key == "speaker_key") {
@@ -385,6 +389,10 @@ std::vector<std::string> ServerConfig::validate() const {
     }
   }
   if (host.empty()) p.push_back("host must not be empty");
+  if (tls_cert.empty() != tls_key.empty()) {
+    p.push_back(std::string("tls_cert and tls_key go together: set both or neither (got only ") +
+                (tls_cert.empty() ? "tls_key" : "tls_cert") + ")");
+  }
   if (languages.empty()) p.push_back("languages must list at least one target language");
   if (!apertium_modes.empty()) {
     std::error_code ec;

@@ -26,6 +26,10 @@ struct ServerConfig {
   std::string web_root;          // web/ pages; empty: search (see findWebRoot)
   std::string public_url;        // base of speak_url/listen_url; empty: from the Host header
   std::string admin_token;       // $PARLEY_ADMIN_TOKEN; empty: admin API disabled (403)
+  // HTTPS and wss:// on the one port (server/tls.h): the certificate chain and private key, PEM;
+  // both or neither (neither: plain HTTP).
+  std::string tls_cert;
+  std::string tls_key;
   // Creating sessions (docs/security.md): with a speaker key, POST /api/sessions needs it (or the
   // admin token) as a bearer token; without one, only clients in trusted_networks may create.
   std::string speaker_key;  // $PARLEY_SPEAKER_KEY or [server] speaker_key

@@ -3,7 +3,7 @@
 # free port with its own data directory and kills it on exit. Debian's python3 is used for
 # python3-websockets.
 set(PARLEY_SERVER_PYTHON /usr/bin/python3)
-foreach(t stream bad_input crash security)
+foreach(t stream bad_input crash security tls)
   add_test(NAME e2e_server_${t}
            COMMAND ${PARLEY_SERVER_PYTHON} ${CMAKE_SOURCE_DIR}/tests/e2e/server_${t}_test.py
                    $<TARGET_FILE:parley> ${CMAKE_SOURCE_DIR})

@@ -31,10 +31,14 @@ def free_port():
 class Server:
     """A `parley serve` process. Killed on exit (atexit + the test's trap)."""
 
-    def __init__(self, parley, source_dir, data_dir=None, extra_args=(), env=None, wrapper=()):
+    def __init__(self, parley, source_dir, data_dir=None, extra_args=(), env=None, wrapper=(),
+                 ssl_context=None):
         """`wrapper`: a command the server is started through, e.g. ("prlimit", "--nofile=256:256")
-        (it must exec the server, so that proc.pid is the server's)."""
+        (it must exec the server, so that proc.pid is the server's). `ssl_context`: the server
+        serves TLS (--tls-cert/--tls-key in extra_args) and this client context trusts it; base
+        and ws_base are then https:// and wss://."""
         self.parley = parley
+        self.ssl_context = ssl_context
         self.wrapper = list(wrapper)
         self.source_dir = source_dir
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="parley_server_e2e_")
@@ -91,11 +95,11 @@ class Server:
 
     @property
     def base(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % ("https" if self.ssl_context else "http", self.port)
 
     @property
     def ws_base(self):
-        return "ws://127.0.0.1:%d" % self.port
+        return "%s://127.0.0.1:%d" % ("wss" if self.ssl_context else "ws", self.port)
 
     def http(self, method, path, body=None, headers=None, raw=False):
         data = None
@@ -105,7 +109,7 @@ class Server:
             hdrs.setdefault("Content-Type", "application/json")
         req = urllib.request.Request(self.base + path, data=data, method=method, headers=hdrs)
         try:
-            with urllib.request.urlopen(req, timeout=60) as res:
+            with urllib.request.urlopen(req, timeout=60, context=self.ssl_context) as res:
                 payload = res.read()
                 status = res.status
         except urllib.error.HTTPError as e:
@@ -224,21 +228,23 @@ def check_lines(listener, what):
     return revs
 
 
-async def connect_listener(url, timeout=60):
+async def connect_listener(url, timeout=60, ssl=None):
     """Opens a listener WebSocket and returns it once the server said {"type":"ready"}: from
-    then on the listener counts against the session's limit. Raises if it closes first."""
-    ws = await websockets.connect(url, max_size=None, ping_interval=None)
+    then on the listener counts against the session's limit. Raises if it closes first. `ssl`:
+    the client context for a wss:// URL."""
+    ws = await websockets.connect(url, max_size=None, ping_interval=None, ssl=ssl)
     while True:
         msg = await asyncio.wait_for(ws.recv(), timeout)
         if isinstance(msg, str) and json.loads(msg).get("type") == "ready":
             return ws
 
 
-async def connect_speaker(url, timeout=120):
+async def connect_speaker(url, timeout=120, ssl=None):
     """Opens a speaker WebSocket and returns it once the server said {"type":"ready"}: the
     token was accepted, this connection is the session's speaker and its recognizer is loaded,
-    so audio streamed from now on is not held in a buffer while the recognizer loads."""
-    ws = await websockets.connect(url, max_size=None, ping_interval=None)
+    so audio streamed from now on is not held in a buffer while the recognizer loads. `ssl`: the
+    client context for a wss:// URL."""
+    ws = await websockets.connect(url, max_size=None, ping_interval=None, ssl=ssl)
     while True:
         msg = await asyncio.wait_for(ws.recv(), timeout)
         if isinstance(msg, str) and json.loads(msg).get("type") == "ready":

@@ -114,6 +114,7 @@ TEST(Metrics, ConnectionsAreProcessWide) {
   m.connectionRejected("per_client");
   m.connectionRejected("per_client");
   m.connectionRejected("descriptors");
+  m.connectionRejected("tls_handshake");
   m.connectionRejected("no-such-reason");
   const std::string text = m.exposition();
   EXPECT_EQ(sampleValue(text, "parley_connections_open{decision=\"none\"}"), 1);
@@ -123,6 +124,10 @@ TEST(Metrics, ConnectionsAreProcessWide) {
   EXPECT_EQ(
       sampleValue(text,
                   "parley_connections_rejected_total{decision=\"none\",reason=\"descriptors\"}"),
+      1);
+  EXPECT_EQ(
+      sampleValue(text,
+                  "parley_connections_rejected_total{decision=\"none\",reason=\"tls_handshake\"}"),
       1);
   EXPECT_EQ(
       sampleValue(text, "parley_connections_rejected_total{decision=\"none\",reason=\"total\"}"),
