@@ -23,8 +23,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "engine/config.h"
-#include "flags/flag_value.h"
-#include "ingest/config_file.h"
+#include "engine_settings.h"
 #include "pipeline/mode_compare.h"
 #include "pipeline/session_pipeline.h"
 
@@ -211,28 +210,6 @@ nlohmann::json captionJson(const pipeline::Caption& c) {
 
 // --- the run -----------------------------------------------------------------------------------
 
-// Settings from the environment, --config and --set (in that order). "" when fine.
-std::string loadEngineConfig(const Args& args, engine::EngineConfig* config, bool* kill_switch) {
-  if (auto problems = engine::applyEnvironment(*config); !problems.empty()) {
-    std::string joined;
-    for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
-    return joined;
-  }
-  auto kill = flags::readKillSwitch();
-  if (!kill.ok()) return kill.error().message;
-  *kill_switch = *kill;
-  if (auto file = args.get("--config")) {
-    if (auto st = ingest::applyConfigFile(*config, *file); !st) return st.error().message;
-  }
-  for (const auto& assignment : args.getAll("--set")) {
-    if (auto st = ingest::applySetAssignment(*config, assignment); !st) {
-      return st.error().message;
-    }
-  }
-  if (auto problems = config->validate(); !problems.empty()) return problems.front();
-  return "";
-}
-
 long long peakRssBytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -302,10 +279,10 @@ int runMain(int argc, char** argv) {
   pipeline::PipelineOptions options;
   options.session_id = args->getOr("--session-id", "run");
   if (options.session_id.empty()) return usageError(kName, "--session-id must not be empty");
-  bool kill_switch = false;
-  if (auto msg = loadEngineConfig(*args, &options.engine, &kill_switch); !msg.empty()) {
-    return usageError(kName, msg);
-  }
+  auto settings = loadEngineSettings(*args);
+  if (!settings.ok()) return usageError(kName, settings.error().message);
+  options.engine = settings->config;
+  const bool kill_switch = settings->kill_switch;
   if (auto mode = args->get("--mode")) {
     auto parsed = engine::parseMode(*mode);
     if (!parsed) return usageError(kName, "--" + parsed.error().message);
