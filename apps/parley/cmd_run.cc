@@ -22,6 +22,7 @@
 #include "command.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/stats.h"
 #include "engine/config.h"
 #include "engine_settings.h"
 #include "pipeline/mode_compare.h"
@@ -179,7 +180,7 @@ void printCaption(const Style& st, const pipeline::Caption& c, bool show_source,
 
 // --- JSON --------------------------------------------------------------------------------------
 
-nlohmann::json summaryJson(const pipeline::Summary& s) {
+nlohmann::json summaryJson(const core::Summary& s) {
   return {{"count", s.count}, {"mean", s.mean}, {"p50", s.p50}, {"p95", s.p95}, {"max", s.max}};
 }
 
@@ -235,12 +236,12 @@ void placeSpeech(RunLog& log, const pipeline::Caption& c) {
   log.speech_seconds += static_cast<double>(c.audio.size()) / kRate;
 }
 
-void printRow(const char* label, const pipeline::Summary& a, const pipeline::Summary& b,
-              double pipeline::Summary::*field) {
+void printRow(const char* label, const core::Summary& a, const core::Summary& b,
+              double core::Summary::*field) {
   std::printf("    %-14s %9.2fs %11.2fs\n", label, a.*field, b.*field);
 }
 
-void printStage(const char* label, const pipeline::Summary& s) {
+void printStage(const char* label, const core::Summary& s) {
   std::printf("    %-24s %9.2f ms %9.2f ms %9.2f ms %7lld\n", label, s.mean * 1e3, s.p95 * 1e3,
               s.max * 1e3, s.count);
 }
@@ -403,15 +404,15 @@ int runMain(int argc, char** argv) {
       log.steps, options.session_id, options.engine, engine::Mode::kPartial, step_clock);
   const pipeline::ModeRun final_only = pipeline::runEngineOnSteps(
       log.steps, options.session_id, options.engine, engine::Mode::kFinalOnly, step_clock);
-  const pipeline::Summary live = pipeline::summarize(pipeline::wordLatencies(log.segments));
+  const core::Summary live = core::summarize(pipeline::wordLatencies(log.segments));
 
   std::vector<double> asr_steps;
   for (const auto& s : log.steps) asr_steps.push_back(s.compute_s);
-  const pipeline::Summary asr = pipeline::summarize(asr_steps);
-  const pipeline::Summary eng = pipeline::summarize(log.engine_s);
-  const pipeline::Summary tr = pipeline::summarize(log.translate_s);
-  const pipeline::Summary tts = pipeline::summarize(log.tts_s);
-  const pipeline::Summary ready = pipeline::summarize(log.caption_latency);
+  const core::Summary asr = core::summarize(asr_steps);
+  const core::Summary eng = core::summarize(log.engine_s);
+  const core::Summary tr = core::summarize(log.translate_s);
+  const core::Summary tts = core::summarize(log.tts_s);
+  const core::Summary ready = core::summarize(log.caption_latency);
   const double rtf = stats.audio_seconds > 0 ? stats.asr_compute_s / stats.audio_seconds : 0;
 
   int exit_code = 0;
@@ -475,9 +476,9 @@ int runMain(int argc, char** argv) {
               final_only.latency.count);
   std::printf("    %-14s %10zu %12zu\n", "segments", partial.segments.size(),
               final_only.segments.size());
-  printRow("p50", partial.latency, final_only.latency, &pipeline::Summary::p50);
-  printRow("p95", partial.latency, final_only.latency, &pipeline::Summary::p95);
-  printRow("mean", partial.latency, final_only.latency, &pipeline::Summary::mean);
+  printRow("p50", partial.latency, final_only.latency, &core::Summary::p50);
+  printRow("p95", partial.latency, final_only.latency, &core::Summary::p95);
+  printRow("mean", partial.latency, final_only.latency, &core::Summary::mean);
   if (final_only.latency.p50 > 0) {
     std::printf("    %-14s %9.2fx\n", "p50 ratio", partial.latency.p50 / final_only.latency.p50);
   }
