@@ -16,8 +16,7 @@
 #include "command.h"
 #include "core/log.h"
 #include "engine/config.h"
-#include "flags/flag_value.h"
-#include "ingest/config_file.h"
+#include "engine_settings.h"
 #include "ingest/trace.h"
 #include "lines/feed.h"
 #include "lines/lines.h"
@@ -157,27 +156,10 @@ int runReplay(int argc, char** argv) {
   const std::string path = args->positionals()[0];
 
   replay::ReplayOptions options;
-  if (auto problems = engine::applyEnvironment(options.config); !problems.empty()) {
-    std::string joined;
-    for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
-    return usageError(kName, joined);
-  }
-  auto kill = flags::readKillSwitch();
-  if (!kill.ok()) return usageError(kName, kill.error().message);
-  options.kill_switch = *kill;
-  if (auto file = args->get("--config")) {
-    if (auto st = ingest::applyConfigFile(options.config, *file); !st) {
-      return usageError(kName, st.error().message);
-    }
-  }
-  for (const auto& assignment : args->getAll("--set")) {
-    if (auto st = ingest::applySetAssignment(options.config, assignment); !st) {
-      return usageError(kName, st.error().message);
-    }
-  }
-  if (auto problems = options.config.validate(); !problems.empty()) {
-    return usageError(kName, problems.front());
-  }
+  auto settings = loadEngineSettings(*args);
+  if (!settings.ok()) return usageError(kName, settings.error().message);
+  options.config = settings->config;
+  options.kill_switch = settings->kill_switch;
   if (auto mode = args->get("--mode")) {
     auto parsed = engine::parseMode(*mode);
     if (!parsed) return usageError(kName, "--" + parsed.error().message);

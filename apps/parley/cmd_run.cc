@@ -22,9 +22,9 @@
 #include "command.h"
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/stats.h"
 #include "engine/config.h"
-#include "flags/flag_value.h"
-#include "ingest/config_file.h"
+#include "engine_settings.h"
 #include "pipeline/mode_compare.h"
 #include "pipeline/session_pipeline.h"
 
@@ -180,7 +180,7 @@ void printCaption(const Style& st, const pipeline::Caption& c, bool show_source,
 
 // --- JSON --------------------------------------------------------------------------------------
 
-nlohmann::json summaryJson(const pipeline::Summary& s) {
+nlohmann::json summaryJson(const core::Summary& s) {
   return {{"count", s.count}, {"mean", s.mean}, {"p50", s.p50}, {"p95", s.p95}, {"max", s.max}};
 }
 
@@ -211,28 +211,6 @@ nlohmann::json captionJson(const pipeline::Caption& c) {
 
 // --- the run -----------------------------------------------------------------------------------
 
-// Settings from the environment, --config and --set (in that order). "" when fine.
-std::string loadEngineConfig(const Args& args, engine::EngineConfig* config, bool* kill_switch) {
-  if (auto problems = engine::applyEnvironment(*config); !problems.empty()) {
-    std::string joined;
-    for (const auto& p : problems) joined += (joined.empty() ? "" : "; ") + p;
-    return joined;
-  }
-  auto kill = flags::readKillSwitch();
-  if (!kill.ok()) return kill.error().message;
-  *kill_switch = *kill;
-  if (auto file = args.get("--config")) {
-    if (auto st = ingest::applyConfigFile(*config, *file); !st) return st.error().message;
-  }
-  for (const auto& assignment : args.getAll("--set")) {
-    if (auto st = ingest::applySetAssignment(*config, assignment); !st) {
-      return st.error().message;
-    }
-  }
-  if (auto problems = config->validate(); !problems.empty()) return problems.front();
-  return "";
-}
-
 long long peakRssBytes() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -258,12 +236,12 @@ void placeSpeech(RunLog& log, const pipeline::Caption& c) {
   log.speech_seconds += static_cast<double>(c.audio.size()) / kRate;
 }
 
-void printRow(const char* label, const pipeline::Summary& a, const pipeline::Summary& b,
-              double pipeline::Summary::*field) {
+void printRow(const char* label, const core::Summary& a, const core::Summary& b,
+              double core::Summary::*field) {
   std::printf("    %-14s %9.2fs %11.2fs\n", label, a.*field, b.*field);
 }
 
-void printStage(const char* label, const pipeline::Summary& s) {
+void printStage(const char* label, const core::Summary& s) {
   std::printf("    %-24s %9.2f ms %9.2f ms %9.2f ms %7lld\n", label, s.mean * 1e3, s.p95 * 1e3,
               s.max * 1e3, s.count);
 }
@@ -302,10 +280,10 @@ int runMain(int argc, char** argv) {
   pipeline::PipelineOptions options;
   options.session_id = args->getOr("--session-id", "run");
   if (options.session_id.empty()) return usageError(kName, "--session-id must not be empty");
-  bool kill_switch = false;
-  if (auto msg = loadEngineConfig(*args, &options.engine, &kill_switch); !msg.empty()) {
-    return usageError(kName, msg);
-  }
+  auto settings = loadEngineSettings(*args);
+  if (!settings.ok()) return usageError(kName, settings.error().message);
+  options.engine = settings->config;
+  const bool kill_switch = settings->kill_switch;
   if (auto mode = args->get("--mode")) {
     auto parsed = engine::parseMode(*mode);
     if (!parsed) return usageError(kName, "--" + parsed.error().message);
@@ -426,15 +404,15 @@ int runMain(int argc, char** argv) {
       log.steps, options.session_id, options.engine, engine::Mode::kPartial, step_clock);
   const pipeline::ModeRun final_only = pipeline::runEngineOnSteps(
       log.steps, options.session_id, options.engine, engine::Mode::kFinalOnly, step_clock);
-  const pipeline::Summary live = pipeline::summarize(pipeline::wordLatencies(log.segments));
+  const core::Summary live = core::summarize(pipeline::wordLatencies(log.segments));
 
   std::vector<double> asr_steps;
   for (const auto& s : log.steps) asr_steps.push_back(s.compute_s);
-  const pipeline::Summary asr = pipeline::summarize(asr_steps);
-  const pipeline::Summary eng = pipeline::summarize(log.engine_s);
-  const pipeline::Summary tr = pipeline::summarize(log.translate_s);
-  const pipeline::Summary tts = pipeline::summarize(log.tts_s);
-  const pipeline::Summary ready = pipeline::summarize(log.caption_latency);
+  const core::Summary asr = core::summarize(asr_steps);
+  const core::Summary eng = core::summarize(log.engine_s);
+  const core::Summary tr = core::summarize(log.translate_s);
+  const core::Summary tts = core::summarize(log.tts_s);
+  const core::Summary ready = core::summarize(log.caption_latency);
   const double rtf = stats.audio_seconds > 0 ? stats.asr_compute_s / stats.audio_seconds : 0;
 
   int exit_code = 0;
@@ -498,9 +476,9 @@ int runMain(int argc, char** argv) {
               final_only.latency.count);
   std::printf("    %-14s %10zu %12zu\n", "segments", partial.segments.size(),
               final_only.segments.size());
-  printRow("p50", partial.latency, final_only.latency, &pipeline::Summary::p50);
-  printRow("p95", partial.latency, final_only.latency, &pipeline::Summary::p95);
-  printRow("mean", partial.latency, final_only.latency, &pipeline::Summary::mean);
+  printRow("p50", partial.latency, final_only.latency, &core::Summary::p50);
+  printRow("p95", partial.latency, final_only.latency, &core::Summary::p95);
+  printRow("mean", partial.latency, final_only.latency, &core::Summary::mean);
   if (final_only.latency.p50 > 0) {
     std::printf("    %-14s %9.2fx\n", "p50 ratio", partial.latency.p50 / final_only.latency.p50);
   }

@@ -251,7 +251,7 @@ int serveMain(int argc, char** argv) {
 
   // Engine configuration: defaults < parley.toml < environment < flag store.
   flags::FlagEnvironment flag_env = flags::readFlagEnvironment();
-  for (const auto& p : engine::applyEnvironment(engine_config)) {
+  for (const auto& p : flags::applyEngineEnvironment(engine_config)) {
     core::log::warn("config_ignored", "", p);
   }
   flag_env.config = engine_config;

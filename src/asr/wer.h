@@ -1,6 +1,7 @@
-// Word error rate for measuring recognizers: transcripts are normalized (lower case, no
-// punctuation) and compared word by word with Levenshtein distance (substitutions, insertions
-// and deletions all cost 1). Used by `parley transcribe eval` and the tests.
+// Word error rate for measuring recognizers: transcripts are normalized and compared word by
+// word with Levenshtein distance (substitutions, insertions and deletions all cost 1), both from
+// core/words.h, the rules the bench's metrics use too. Used by `parley transcribe eval`, the
+// bench and the tests.
 #pragma once
 
 #include <istream>
@@ -9,10 +10,6 @@
 #include <vector>
 
 namespace parley::asr {
-
-// Lower-cased words with every character other than a letter, digit or inner apostrophe
-// removed ("Mr. Dashwood's," -> {"mr", "dashwood's"}); words left empty disappear.
-std::vector<std::string> normalizeWords(std::string_view text);
 
 struct WerCounts {
   long long errors = 0;           // word-level edit distance
@@ -29,10 +26,7 @@ struct WerCounts {
   }
 };
 
-// Edit distance between already-normalized word sequences.
-long long wordEditDistance(const std::vector<std::string>& reference,
-                           const std::vector<std::string>& hypothesis);
-// Normalizes both texts and counts errors.
+// Normalizes both texts (core::normalizeWords) and counts errors (core::wordEditDistance).
 WerCounts wordErrors(std::string_view reference, std::string_view hypothesis);
 
 // One line of a pocketsphinx test-data transcription file: "<s> words </s> (clip-id)".

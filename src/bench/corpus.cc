@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "bench/metrics.h"
+#include "core/words.h"
 
 namespace parley::bench {
 
@@ -193,7 +194,7 @@ std::vector<std::string> tokens(const engine::RecognizerEvent& ev) {
   std::vector<std::string> out;
   for (const auto& w : ev.words) {
     if (w.kind != engine::WordKind::kWord) continue;
-    std::string t = normalizeToken(w.text);
+    std::string t = core::normalizeWord(w.text);
     if (!t.empty()) out.push_back(std::move(t));
   }
   return out;

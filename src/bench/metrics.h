@@ -1,6 +1,7 @@
-// The benchmark's metric functions (docs/bench.md defines each one): word-level alignment,
-// word latency of a forwarded stream against a final transcript, committed disagreement,
-// normalized erasure of a partial-hypothesis stream, chrF, and nearest-rank percentiles.
+// The benchmark's metric functions (docs/bench.md defines each one): word latency of a
+// forwarded stream against a final transcript, committed disagreement, normalized erasure of a
+// partial-hypothesis stream, chrF. Words are normalized and aligned by core/words.h, and
+// summarized (mean, nearest-rank percentiles) by core/stats.h, the homes every module shares.
 // Pure functions over plain data: no I/O, no clock, deterministic (ties broken by fixed rules),
 // so the tests can check them against hand-computed cases.
 #pragma once
@@ -9,46 +10,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/stats.h"
+#include "core/words.h"
 #include "engine/types.h"
 
 namespace parley::bench {
-
-// A token as every metric compares words: lower case, only letters, digits and inner
-// apostrophes kept ("Dashwood's," -> "dashwood's", "." -> ""). Empty tokens are dropped.
-std::string normalizeToken(std::string_view word);
-// normalizeToken over whitespace-separated words of a text, empty tokens dropped.
-std::vector<std::string> normalizeText(std::string_view text);
-
-enum class EditOp { kMatch, kSubstitute, kInsert, kDelete };
-
-// One step of an alignment of a hypothesis against a reference. kInsert: a hypothesis word
-// with no reference word (ref = -1); kDelete: a reference word missing from the hypothesis
-// (hyp = -1).
-struct AlignedPair {
-  EditOp op = EditOp::kMatch;
-  int ref = -1;
-  int hyp = -1;
-};
-
-// Word-level Levenshtein alignment (all edits cost 1). Among the minimum-cost alignments the
-// backtrace prefers, at each step from the end, a diagonal step (match or substitution), then a
-// deletion, then an insertion: the result is unique and in order.
-std::vector<AlignedPair> alignWords(const std::vector<std::string>& reference,
-                                    const std::vector<std::string>& hypothesis);
-// Number of edits in an alignment.
-long long editCount(const std::vector<AlignedPair>& alignment);
-
-// Nearest-rank summary: p-th percentile = the ceil(p * n)-th smallest value (1-based, at
-// least the first).
-struct Distribution {
-  long long count = 0;
-  double mean = 0;
-  double p50 = 0;
-  double p95 = 0;
-  double max = 0;
-};
-Distribution summarize(std::vector<double> values);
-double percentile(std::vector<double> values, double p);
 
 // A word as forwarded to listeners: its text, when its segment was emitted, and whether that
 // segment came from partial results (kinds partial, timeout, overflow, orphan) or a final.

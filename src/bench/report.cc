@@ -17,7 +17,7 @@ using json = nlohmann::json;
 
 double r6(double v) { return std::isfinite(v) ? std::round(v * 1e6) / 1e6 : 0.0; }
 
-json distJson(const Distribution& d) {
+json distJson(const core::Summary& d) {
   return {{"count", d.count},
           {"mean", r6(d.mean)},
           {"p50", r6(d.p50)},
@@ -232,7 +232,7 @@ std::string latencySvg(const BenchResult& r, const std::string& group) {
   double xmax = 1.0;
   for (const auto& f : r.figures) {
     if (f.group != group || f.latencies_compute.empty()) continue;
-    xmax = std::max(xmax, percentile(f.latencies_compute, 0.99));
+    xmax = std::max(xmax, core::percentile(f.latencies_compute, 0.99));
   }
   xmax = std::ceil(xmax);
   auto X = [&](double v) { return l + (w - l - right) * std::clamp(v, 0.0, xmax) / xmax; };

@@ -10,6 +10,8 @@
 #include "asr/thread_cpu_clock.h"
 #include "asr/wer.h"
 #include "bench/synth.h"
+#include "core/stats.h"
+#include "core/words.h"
 #include "engine/engine.h"
 #include "ingest/config_file.h"
 #include "replay/replay.h"
@@ -251,21 +253,21 @@ std::vector<engine::Segment> replayItem(const CorpusItem& item, const ModeSpec& 
 std::vector<FinalToken> finalTokens(const CorpusItem& item) {
   std::vector<FinalToken> out;
   for (const auto& w : finalWords(item)) {
-    std::string t = normalizeToken(w.text);
+    std::string t = core::normalizeWord(w.text);
     if (!t.empty()) out.push_back({std::move(t), w.end});
   }
   if (item.gold.empty()) return out;
   std::vector<std::string> ref, hyp;
   std::vector<double> gold_end;
   for (const auto& g : item.gold) {
-    std::string t = normalizeToken(g.text);
+    std::string t = core::normalizeWord(g.text);
     if (t.empty()) continue;
     ref.push_back(std::move(t));
     gold_end.push_back(g.end);
   }
   for (const auto& f : out) hyp.push_back(f.text);
-  for (const auto& p : alignWords(ref, hyp)) {
-    if (p.op == EditOp::kMatch) out[p.hyp].end = gold_end[p.ref];
+  for (const auto& p : core::alignWords(ref, hyp)) {
+    if (p.op == core::EditOp::kMatch) out[p.hyp].end = gold_end[p.ref];
   }
   return out;
 }
@@ -321,8 +323,8 @@ GroupRun runGroup(const std::vector<const CorpusItem*>& items,
     accumulate(*items[i], r, finals[i], f, fwd_wer, final_wer);
     g.runs.push_back(std::move(r));
   }
-  f.latency_ideal = summarize(ideal);
-  f.latency_compute = summarize(f.latencies_compute);
+  f.latency_ideal = core::summarize(ideal);
+  f.latency_compute = core::summarize(f.latencies_compute);
   const double words = static_cast<double>(std::max<long long>(1, f.final_words));
   f.disagreement_pct = 100.0 * static_cast<double>(f.partial_disagreements) / words;
   f.disagreement_pct_ideal = 100.0 * static_cast<double>(ideal_dis) / words;

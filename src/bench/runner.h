@@ -15,6 +15,7 @@
 
 #include "bench/corpus.h"
 #include "bench/metrics.h"
+#include "core/stats.h"
 #include "engine/config.h"
 #include "engine/types.h"
 
@@ -61,8 +62,8 @@ struct ModeFigures {
   std::string group;
   long long items = 0;
   long long segments = 0;
-  Distribution latency_ideal;    // seconds, per final word (docs/bench.md)
-  Distribution latency_compute;  // the same with recognizer compute (recorded arrival times)
+  core::Summary latency_ideal;    // seconds, per final word (docs/bench.md)
+  core::Summary latency_compute;  // the same with recognizer compute (recorded arrival times)
   long long final_words = 0;
   long long matched_words = 0;
   long long partial_words = 0;          // computation-aware run

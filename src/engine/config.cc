@@ -260,16 +260,4 @@ std::vector<std::string> EngineConfig::validate() const {
   return problems;
 }
 
-std::vector<std::string> applyEnvironment(EngineConfig& config) {
-  std::vector<std::string> problems;
-  for (const auto& k : kKeys) {
-    if (!k.env) continue;
-    const char* v = std::getenv(k.env);
-    if (!v || !*v) continue;
-    auto st = setConfigValue(config, k.name, v);
-    if (!st.ok()) problems.push_back(std::string(k.env) + ": " + st.error().message);
-  }
-  return problems;
-}
-
 }  // namespace parley::engine

@@ -89,7 +89,4 @@ core::Status setConfigNumber(EngineConfig& config, std::string_view key, double 
 // Current value of a key as text ("0.85", "phrase").
 std::string getConfigValue(const EngineConfig& config, std::string_view key);
 
-// Applies the environment variables of configKeys() that are set. Returns every problem.
-std::vector<std::string> applyEnvironment(EngineConfig& config);
-
 }  // namespace parley::engine

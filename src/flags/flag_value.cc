@@ -295,9 +295,21 @@ bool killSwitchFromEnvironment() {
   return on.ok() && *on;
 }
 
+std::vector<std::string> applyEngineEnvironment(engine::EngineConfig& config) {
+  std::vector<std::string> problems;
+  for (const auto& k : engine::configKeys()) {
+    if (!k.env) continue;
+    const char* v = std::getenv(k.env);
+    if (!v || !*v) continue;
+    auto st = engine::setConfigValue(config, k.name, v);
+    if (!st.ok()) problems.push_back(std::string(k.env) + ": " + st.error().message);
+  }
+  return problems;
+}
+
 FlagEnvironment readFlagEnvironment() {
   FlagEnvironment env;
-  env.problems = engine::applyEnvironment(env.config);
+  env.problems = applyEngineEnvironment(env.config);
   if (const char* v = std::getenv("FEATURE_FLAG_PARAMETER_NAME"); v && *v) {
     env.parameter_name = v;
   }

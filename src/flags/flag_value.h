@@ -68,6 +68,12 @@ struct FlagEnvironment {
 // Reads the variables above (invalid ones are listed in problems and ignored).
 FlagEnvironment readFlagEnvironment();
 
+// Applies the engine keys' environment variables that are set (ConfigKey::env of
+// engine::configKeys(): MIN_STABILITY_THRESHOLD, ...) over `config`; a variable that does not
+// parse or is out of range is left out and listed in the result (naming the variable, the key and
+// its range). The engine itself never reads the environment: this is its edge.
+std::vector<std::string> applyEngineEnvironment(engine::EngineConfig& config);
+
 // Parses PARTIAL_RESULTS_ENABLED-style text: true|1|yes|on or false|0|no|off (any case).
 std::optional<bool> parseBoolText(std::string_view text);
 

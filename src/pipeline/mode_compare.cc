@@ -1,30 +1,8 @@
 #include "pipeline/mode_compare.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include "engine/driver.h"
 
 namespace parley::pipeline {
-
-Summary summarize(std::vector<double> values) {
-  Summary s;
-  if (values.empty()) return s;
-  std::sort(values.begin(), values.end());
-  const std::size_t n = values.size();
-  s.count = static_cast<long long>(n);
-  double sum = 0;
-  for (double v : values) sum += v;
-  s.mean = sum / static_cast<double>(n);
-  auto rank = [&](double p) {
-    auto idx = static_cast<std::size_t>(std::ceil(p * static_cast<double>(n)));
-    return values[std::clamp<std::size_t>(idx, 1, n) - 1];
-  };
-  s.p50 = rank(0.50);
-  s.p95 = rank(0.95);
-  s.max = values.back();
-  return s;
-}
 
 std::vector<double> wordLatencies(std::span<const engine::Segment> segments) {
   std::vector<double> out;
@@ -54,7 +32,7 @@ ModeRun runEngineOnSteps(std::span<const RecognizerStep> steps, const std::strin
   driver.finish(driver.now());
   take();
   run.stats = driver.engine().stats();
-  run.latency = summarize(wordLatencies(run.segments));
+  run.latency = core::summarize(wordLatencies(run.segments));
   return run;
 }
 

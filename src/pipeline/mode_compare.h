@@ -1,7 +1,7 @@
 // Reruns the engine on recorded recognition (RecognizerSteps from a SessionPipeline) so that two
 // modes can be compared on exactly the same recognizer output: `parley run` decodes the audio
-// once and reports word latency in partial and final-only mode side by side. Also the small
-// statistics the reports use (mean, nearest-rank percentiles).
+// once and reports word latency in partial and final-only mode side by side (summarized by
+// core::summarize, core/stats.h).
 //
 // Pure and deterministic: the same steps, config and mode give the same segments, byte for
 // byte, and the same segments the pipeline produced live when it ran with
@@ -12,22 +12,13 @@
 #include <string>
 #include <vector>
 
+#include "core/stats.h"
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/types.h"
 #include "pipeline/session_pipeline.h"
 
 namespace parley::pipeline {
-
-// Mean and nearest-rank percentiles of a sample (all zero when empty).
-struct Summary {
-  long long count = 0;
-  double mean = 0;
-  double p50 = 0;
-  double p95 = 0;
-  double max = 0;
-};
-Summary summarize(std::vector<double> values);
 
 // Word latency of each forwarded word (kind word; punctuation excluded): the segment's
 // emitted_at minus the word's audio end time.
@@ -43,7 +34,7 @@ struct ModeRun {
   engine::Mode mode = engine::Mode::kPartial;
   std::vector<engine::Segment> segments;
   engine::EngineStats stats;
-  Summary latency;  // of wordLatencies(segments)
+  core::Summary latency;  // of wordLatencies(segments)
 };
 
 // Feeds each step to a fresh engine the way the delivery thread does: at the step's time, its

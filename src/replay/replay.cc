@@ -1,7 +1,6 @@
 #include "replay/replay.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -77,7 +76,7 @@ class Replayer {
     result_.end_time = driver.now();
     result_.end_mode = effectiveMode();
     result_.stats = driver.engine().stats();
-    result_.latency = summarizeLatencies(std::move(latencies_));
+    result_.latency = core::summarize(std::move(latencies_));
   }
 
  private:
@@ -178,25 +177,6 @@ class Replayer {
 
 }  // namespace
 
-LatencySummary summarizeLatencies(std::vector<double> latencies) {
-  LatencySummary s;
-  if (latencies.empty()) return s;
-  std::sort(latencies.begin(), latencies.end());
-  s.words = static_cast<long long>(latencies.size());
-  double sum = 0;
-  for (double v : latencies) sum += v;
-  s.mean = sum / static_cast<double>(latencies.size());
-  auto rank = [&](double p) {
-    auto n = latencies.size();
-    auto idx = static_cast<std::size_t>(std::ceil(p * static_cast<double>(n)));
-    return latencies[std::clamp<std::size_t>(idx, 1, n) - 1];
-  };
-  s.p50 = rank(0.50);
-  s.p95 = rank(0.95);
-  s.max = latencies.back();
-  return s;
-}
-
 ReplayResult replayTrace(std::istream& in, const ReplayOptions& options,
                          const ReplayCallbacks& callbacks) {
   ReplayResult result;
@@ -213,8 +193,8 @@ ReplayResult replayTrace(std::istream& in, const ReplayOptions& options,
 std::string formatReplaySummary(const ReplayResult& r) {
   std::string out = "replay: events=" + std::to_string(r.events) +
                     " segments=" + std::to_string(r.segment_count) +
-                    " words=" + std::to_string(r.latency.words);
-  if (r.latency.words > 0) {
+                    " words=" + std::to_string(r.latency.count);
+  if (r.latency.count > 0) {
     out += " latency_mean=" + seconds(r.latency.mean) + " p50=" + seconds(r.latency.p50) +
            " p95=" + seconds(r.latency.p95);
   } else {

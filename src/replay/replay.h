@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/log.h"
+#include "core/stats.h"
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/types.h"
@@ -45,17 +46,6 @@ struct ReplayCallbacks {
   std::function<void(const engine::RecognizerEvent&)> on_event;
 };
 
-// Word latency: segment emitted_at minus the forwarded word's audio end, over forwarded words of
-// kind word (punctuation excluded). Percentiles are nearest-rank.
-struct LatencySummary {
-  long long words = 0;
-  double mean = 0;
-  double p50 = 0;
-  double p95 = 0;
-  double max = 0;
-};
-LatencySummary summarizeLatencies(std::vector<double> latencies);
-
 struct ReplayResult {
   std::optional<ingest::TraceHeader> header;
   std::string session_id;
@@ -67,7 +57,9 @@ struct ReplayResult {
   std::vector<engine::Segment> segments;  // when ReplayOptions::collect_segments
   std::vector<ingest::LineError> errors;  // rejected lines, in order
   engine::EngineStats stats;              // the engine's counters at the end
-  LatencySummary latency;
+  // Word latency: segment emitted_at minus the forwarded word's audio end, over forwarded
+  // words of kind word (punctuation excluded); count is the number of such words.
+  core::Summary latency;
   double end_time = 0;  // virtual time at which the engine was finished
 };
 

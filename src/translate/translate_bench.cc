@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/stats.h"
 #include "translate/apertium/apertium_translator.h"
 
 namespace parley::translate {
@@ -32,13 +33,6 @@ const std::vector<std::string> kSentences = {
     "Thank you very much for coming to this meeting.",
     "The house is very big.",
 };
-
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-  return v[std::min(i, v.size() - 1)];
-}
 
 // CPU seconds (user + system) used so far by the processes of a process group, from /proc:
 // what the pipeline costs, independent of how loaded the machine is.
@@ -70,8 +64,8 @@ double childrenCpuSeconds() {
 }
 
 void report(benchmark::State& state, const std::vector<double>& ms) {
-  state.counters["p50_ms"] = percentile(ms, 0.5);
-  state.counters["p95_ms"] = percentile(ms, 0.95);
+  state.counters["p50_ms"] = core::percentile(ms, 0.5);
+  state.counters["p95_ms"] = core::percentile(ms, 0.95);
 }
 
 void BM_LongLivedPipeline(benchmark::State& state) {

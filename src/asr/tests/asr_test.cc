@@ -137,12 +137,6 @@ TEST(CleanWord, StripsVariantsAndDropsFillers) {
   EXPECT_EQ(cleanWord(""), std::nullopt);
 }
 
-TEST(Wer, NormalizesCaseAndPunctuation) {
-  EXPECT_EQ(normalizeWords("Mr. Dashwood's,  'quoted' HOUSE!"),
-            (std::vector<std::string>{"mr", "dashwood's", "quoted", "house"}));
-  EXPECT_TRUE(normalizeWords(" ,. ").empty());
-}
-
 TEST(Wer, ReadsPocketsphinxTranscriptionFiles) {
   std::istringstream in(
       "<s> go forward ten meters </s> (goforward)\n"

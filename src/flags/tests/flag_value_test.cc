@@ -252,6 +252,31 @@ TEST(FlagEnvironment, InvalidVariablesAreReportedAndIgnored) {
   EXPECT_DOUBLE_EQ(env.config.min_stability_threshold, 0.85);
 }
 
+// The engine's variables are read here, at its edge (the engine never reads the environment).
+TEST(EngineEnvironment, AppliesSetVariablesAndListsBadOnes) {
+  ScopedEnv a("MIN_STABILITY_THRESHOLD", "0.9"), b("MAX_RATE_PER_SECOND", "500"),
+      c("PAUSE_THRESHOLD", "");
+  engine::EngineConfig config;
+  auto problems = applyEngineEnvironment(config);
+  EXPECT_DOUBLE_EQ(config.min_stability_threshold, 0.9);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("MAX_RATE_PER_SECOND"), std::string::npos);
+  EXPECT_EQ(config.max_rate_per_second, 5);                                          // left out
+  EXPECT_DOUBLE_EQ(config.pause_threshold, engine::EngineConfig{}.pause_threshold);  // empty: unset
+}
+
+TEST(EngineEnvironment, FrontierKeys) {
+  ScopedEnv a("STABILITY_FALLBACK", "frontier"), b("COMMIT_LAG", "0.5"),
+      c("COMMIT_MIN_HYPOTHESES", "9");
+  engine::EngineConfig e;
+  auto problems = applyEngineEnvironment(e);
+  EXPECT_EQ(e.stability_fallback, engine::StabilityFallback::kFrontier);
+  EXPECT_DOUBLE_EQ(e.commit_lag, 0.5);
+  EXPECT_EQ(e.commit_min_hypotheses, 2);
+  ASSERT_EQ(problems.size(), 1u);
+  EXPECT_NE(problems[0].find("COMMIT_MIN_HYPOTHESES"), std::string::npos);
+}
+
 // Every accepted spelling of PARTIAL_RESULTS_ENABLED (docs/configuration.md), in any case.
 const char* const kKillSwitchOn[] = {"false", "FALSE", "False", "0",  "no",
                                      "No",    "NO",    "off",   "OFF"};

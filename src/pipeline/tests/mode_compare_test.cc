@@ -90,23 +90,6 @@ std::string expectedText() {
   return out;
 }
 
-TEST(Summary, NearestRankPercentiles) {
-  std::vector<double> v;
-  for (int i = 100; i >= 1; --i) v.push_back(i);
-  Summary s = summarize(v);
-  EXPECT_EQ(s.count, 100);
-  EXPECT_DOUBLE_EQ(s.p50, 50);
-  EXPECT_DOUBLE_EQ(s.p95, 95);
-  EXPECT_DOUBLE_EQ(s.max, 100);
-  EXPECT_DOUBLE_EQ(s.mean, 50.5);
-  Summary empty = summarize({});
-  EXPECT_EQ(empty.count, 0);
-  EXPECT_DOUBLE_EQ(empty.p95, 0);
-  Summary one = summarize({0.7});
-  EXPECT_DOUBLE_EQ(one.p50, 0.7);
-  EXPECT_DOUBLE_EQ(one.p95, 0.7);
-}
-
 TEST(WordLatencies, PerSpokenWordExcludingPunctuation) {
   Segment s;
   s.emitted_at = 3.0;

@@ -102,7 +102,7 @@ TEST(Replay, ForwardsEveryWordOnceInPartialMode) {
     last = s.emitted_at;
     EXPECT_EQ(s.session_id, "replay");
   }
-  EXPECT_EQ(r.latency.words, 9);
+  EXPECT_EQ(r.latency.count, 9);
   EXPECT_EQ(r.start_mode, Mode::kPartial);
   EXPECT_EQ(r.end_mode, Mode::kPartial);
 }
@@ -267,22 +267,12 @@ TEST(Replay, EmptyTrace) {
             "(session replay, mode partial)");
 }
 
-TEST(Latency, NearestRankPercentiles) {
-  auto s = summarizeLatencies({1.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.1});
-  EXPECT_EQ(s.words, 10);
-  EXPECT_NEAR(s.mean, 0.55, 1e-12);
-  EXPECT_DOUBLE_EQ(s.p50, 0.5);
-  EXPECT_DOUBLE_EQ(s.p95, 1.0);
-  EXPECT_DOUBLE_EQ(s.max, 1.0);
-  EXPECT_EQ(summarizeLatencies({}).words, 0);
-}
-
 TEST(Latency, SummaryLine) {
   ReplayResult r;
   r.events = 120;
   r.segment_count = 14;
   r.session_id = "golden-eagle-427";
-  r.latency = summarizeLatencies({0.38, 0.2, 0.901, 0.519});
+  r.latency = core::summarize({0.38, 0.2, 0.901, 0.519});
   EXPECT_EQ(formatReplaySummary(r),
             "replay: events=120 segments=14 words=4 latency_mean=0.500s p50=0.380s p95=0.901s "
             "(session golden-eagle-427, mode partial)");
