@@ -20,8 +20,8 @@
 #include "ingest/trace.h"
 #include "lines/feed.h"
 #include "lines/lines.h"
-#include "translate/apertium/apertium_translator.h"
 #include "replay/replay.h"
+#include "translate/apertium/apertium_translator.h"
 
 namespace parley::app {
 namespace {

@@ -37,20 +37,20 @@ struct ServerConfig {
   std::size_t max_sessions = defaultMaxSessions();  // active sessions; more: 429
   double session_creates_per_minute = 10;           // per client address; more: 429
   double session_create_burst = 10;
-  double unused_session_s = 600;                // a session no speaker connected to ends after this
-  double speaker_idle_s = 1800;                 // a session whose speaker left ends after this
-  std::string sessions_table = "Sessions";      // $SESSIONS_TABLE_NAME
-  int threads = 2;                              // network threads
-  int blocking_threads = 4;                     // pipeline start/drain threads
-  std::size_t max_listeners = 500;              // per session
-  double max_session_s = 7200;                  // 2 h
-  double heartbeat_s = 30;                      // WebSocket ping interval
-  double heartbeat_timeout_s = 90;              // silence after which a connection is dropped
-  std::size_t max_frame_bytes = 65536;          // larger speaker frames: close 1009
-  std::size_t listener_queue = 256;             // messages queued per listener before overflow
-  int history = 20;                             // captions replayed to late joiners
-  bool synthesize = true;                       // speech for listeners
-  double drain_timeout_s = 15;                  // graceful shutdown budget
+  double unused_session_s = 600;            // a session no speaker connected to ends after this
+  double speaker_idle_s = 1800;             // a session whose speaker left ends after this
+  std::string sessions_table = "Sessions";  // $SESSIONS_TABLE_NAME
+  int threads = 2;                          // network threads
+  int blocking_threads = 4;                 // pipeline start/drain threads
+  std::size_t max_listeners = 500;          // per session
+  double max_session_s = 7200;              // 2 h
+  double heartbeat_s = 30;                  // WebSocket ping interval
+  double heartbeat_timeout_s = 90;          // silence after which a connection is dropped
+  std::size_t max_frame_bytes = 65536;      // larger speaker frames: close 1009
+  std::size_t listener_queue = 256;         // messages queued per listener before overflow
+  int history = 20;                         // captions replayed to late joiners
+  bool synthesize = true;                   // speech for listeners
+  double drain_timeout_s = 15;              // graceful shutdown budget
   std::vector<std::string> languages = {"es", "ca", "gl"};  // offered when installed and working
   // A listener's complaints count at most once per this many seconds (the rest are answered,
   // not counted).

@@ -119,8 +119,8 @@ class Store {
   core::Result<std::vector<LineEntry>> lines(std::string_view session_id,
                                              std::string_view lang = {});
   // The newest `n` final lines of one language, oldest first.
-  core::Result<std::vector<LineEntry>> lineTail(std::string_view session_id,
-                                                std::string_view lang, int n);
+  core::Result<std::vector<LineEntry>> lineTail(std::string_view session_id, std::string_view lang,
+                                                int n);
   // The highest line number stored for a session (0 when none).
   core::Result<long long> lastLine(std::string_view session_id);
 

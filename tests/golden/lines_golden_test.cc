@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "replay/replay.h"
 #include "lines/feed.h"
+#include "replay/replay.h"
 #include "scenario.h"
 
 namespace parley::golden {

@@ -203,7 +203,7 @@ TEST_F(RegistryTest, CaptionsInOrderDurableAndLateJoinersGetHistory) {
   std::vector<long long> all;
   for (long long i = 1; i <= 25; ++i) all.push_back(i);
   EXPECT_EQ(seqs(*early), all);
-  EXPECT_EQ(early->binary.size(), 22u);  // speech for the captions sent live
+  EXPECT_EQ(early->binary.size(), 22u);      // speech for the captions sent live
   Json ready = Json::parse(early->text[0]);  // the attach signal comes before any caption
   EXPECT_EQ(ready["type"], "ready");
   EXPECT_EQ(ready["lang"], "es");
