@@ -199,10 +199,14 @@ rollout --set rollout_percentage=20 --reason "drill: fix invalid value" >/dev/nu
 check "fixed" "$(status_field rollout_percentage)" 20
 
 # A locked database: a write waits busy_timeout (5 s), then fails with exit 1.
-(echo "BEGIN IMMEDIATE;"; sleep 8; echo "COMMIT;") | sqlite3 "$DB" &
+# The locker creates $TMP/locked once it holds the write lock: the drill waits for that signal
+# (under load the sqlite3 process may take a while to start), then 8 s of lock remain.
+(echo "BEGIN IMMEDIATE;"; echo ".system touch $TMP/locked"; sleep 8; echo "COMMIT;") \
+  | sqlite3 "$DB" >/dev/null &
 LOCKER=$!
 PIDS+=($LOCKER)
-sleep 0.5
+for _ in $(seq 1 600); do [[ -e "$TMP/locked" ]] && break; sleep 0.05; done
+[[ -e "$TMP/locked" ]] || bad "the locking sqlite3 did not take the lock within 30 s"
 expect_exit 1 "write while another process holds the lock" rollout --disable --reason "drill: locked"
 check "reads still work while locked" "$(status_field rollout_percentage)" 20
 kill "$LOCKER" 2>/dev/null; wait "$LOCKER" 2>/dev/null
