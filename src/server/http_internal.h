@@ -34,8 +34,6 @@ std::optional<std::filesystem::path> resolveStaticFile(const std::filesystem::pa
                                                        std::string_view file);
 
 std::string contentTypeFor(std::string_view path);
-// Constant-time comparison (admin and speaker tokens).
-bool secureEquals(std::string_view a, std::string_view b);
 // The token of "Authorization: Bearer <token>", empty when absent.
 std::string bearerToken(const HttpRequest& req);
 

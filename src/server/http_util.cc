@@ -97,14 +97,6 @@ std::string contentTypeFor(std::string_view path) {
   return "application/octet-stream";
 }
 
-bool secureEquals(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
-  }
-  return diff == 0;
-}
-
 std::string bearerToken(const HttpRequest& req) {
   auto it = req.find(http::field::authorization);
   if (it == req.end()) return {};

@@ -74,6 +74,14 @@ std::string makeToken(const RandomSource& random) {
   return out;
 }
 
+bool secureEquals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  }
+  return diff == 0;
+}
+
 bool looksLikeSessionId(std::string_view id) {
   if (id.empty() || id.size() > 64) return false;
   int dashes = 0;

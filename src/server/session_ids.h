@@ -21,6 +21,9 @@ RandomSource systemRandomSource();
 std::string makeSessionId(const RandomSource& random);
 // 32 lowercase hex characters.
 std::string makeToken(const RandomSource& random);
+// Constant-time comparison of secrets (admin token, speaker key, listener keys): the time taken
+// does not depend on where they differ.
+bool secureEquals(std::string_view a, std::string_view b);
 // True for the shape makeSessionId produces (lowercase words, a three-digit number).
 bool looksLikeSessionId(std::string_view id);
 

@@ -38,16 +38,6 @@ struct ListenerEntry {
   std::optional<double> last_counted;  // Monitor clock time of its last counted complaint
 };
 
-// Constant-time comparison of equal-length keys.
-bool sameKey(std::string_view a, std::string_view b) {
-  if (a.size() != b.size() || a.empty()) return false;
-  unsigned char diff = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    diff |= static_cast<unsigned char>(a[i] ^ b[i]);
-  }
-  return diff == 0;
-}
-
 // The `line` listener message of a stored (final) line; rev, final and stable_chars are set by
 // the caller for live revisions.
 Json lineJson(const storage::LineEntry& e) {
@@ -823,7 +813,7 @@ core::Result<ComplaintOutcome> SessionRegistry::complaint(std::string_view id,
   }
   std::uint64_t cid = 0;
   for (const auto& l : s->listeners) {
-    if (sameKey(l.key, listener_key)) cid = l.id;
+    if (!l.key.empty() && secureEquals(l.key, listener_key)) cid = l.id;
   }
   return judgeComplaint(*s, cid, "http", text, last_seq);
 }

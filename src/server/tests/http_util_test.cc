@@ -9,6 +9,7 @@
 
 #include "audio/audio.h"
 #include "server/http_internal.h"
+#include "server/session_ids.h"
 
 namespace parley::server {
 namespace {
