@@ -30,11 +30,6 @@ constexpr const char* kName = "replay";
 constexpr const char* kSourceLanguage = "en";
 
 // Target language -> apertium pair (source English).
-const char* apertiumPairFor(std::string_view lang) {
-  if (lang == "es") return "eng-spa";
-  return nullptr;
-}
-
 void printHelp() {
   std::printf(
       "Usage: parley replay TRACE|- [options]\n"
@@ -67,7 +62,8 @@ void printHelp() {
       "  --set KEY=VALUE            one engine setting; repeatable; wins over --config\n"
       "  --session-id ID            session id (default: the trace header's, else \"replay\")\n"
       "  --lines                    print caption line revisions instead of segments\n"
-      "  --to LANG                  with --lines: translate into LANG (es, by apertium); default\n"
+      "  --to LANG                  with --lines: translate into LANG (es, ca, gl; apertium); "
+      "default\n"
       "                             the source language (en, untranslated)\n"
       "  --line-policy POLICY       with --lines: none|mask_k|agree, what a line that is not\n"
       "                             final shows (default agree; mask_k hides 2 words)\n"
@@ -187,9 +183,10 @@ int runReplay(int argc, char** argv) {
   const std::string lang = args->getOr("--to", kSourceLanguage);
   std::unique_ptr<translate::Translator> translator;
   if (lines_mode && lang != kSourceLanguage) {
-    const char* pair = apertiumPairFor(lang);
+    const char* pair = translate::apertiumPairFromEnglish(lang);
     if (!pair) {
-      return usageError(kName, "--to: no translation from English into '" + lang + "' (known: es)");
+      return usageError(kName, "--to: no translation from English into '" + lang +
+                                   "' (known: " + translate::kApertiumTargets + ")");
     }
     translate::ApertiumConfig config;
     config.pair = pair;
@@ -234,7 +231,9 @@ int runReplay(int argc, char** argv) {
   };
   replay::ReplayCallbacks callbacks;
   if (lines_mode) {
-    callbacks.on_event = [&](const engine::RecognizerEvent& e) { printRevisions(feed.onEvent(e)); };
+    callbacks.on_event = [&](const engine::RecognizerEvent& e, double) {
+      printRevisions(feed.onEvent(e));
+    };
     callbacks.on_segment = [&](const engine::Segment& s) { printRevisions(feed.onSegment(s)); };
   } else {
     callbacks.on_segment = [&](const engine::Segment& s) { print(ingest::formatSegmentJson(s)); };

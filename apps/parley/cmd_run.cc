@@ -2,7 +2,9 @@
 // synthesizer, src/pipeline), printing captions as they are produced, writing the translated
 // speech, and ending with a summary that compares word latency in partial and final-only mode on
 // the same recognition (the recognizer runs once; its steps are recorded and the engine is rerun
-// in both modes, pipeline/mode_compare.h). docs/pipeline.md describes the timing model.
+// in both modes, pipeline/mode_compare.h). With caption lines (docs/lines.md) it prints the line
+// view: each line of the first target language revised as the recognizer result grows, final
+// once corrected. docs/pipeline.md describes the timing model.
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -25,6 +27,7 @@
 #include "core/stats.h"
 #include "engine/config.h"
 #include "engine_settings.h"
+#include "lines/lines.h"
 #include "pipeline/mode_compare.h"
 #include "pipeline/session_pipeline.h"
 
@@ -40,8 +43,13 @@ void printHelp() {
       "\n"
       "Runs one live session on AUDIO: pocketsphinx recognition, the partial-results engine,\n"
       "apertium translation and espeak-ng speech, wired as the server wires them (threads and\n"
-      "bounded queues, src/pipeline). Captions are printed as they are produced: session time\n"
-      "when ready, latency, segment kind, the English source and its translation. A summary\n"
+      "bounded queues, src/pipeline). Output as it is produced, in one of two views:\n"
+      "  lines     (default with caption_mode=revise) caption lines of the first --to language:\n"
+      "            each line's final text, corrected, with its English source; on a terminal\n"
+      "            the open line is shown dimmed and rewritten in place as it is revised\n"
+      "  captions  (default with caption_mode=append) the append-only captions: session time\n"
+      "            when ready, latency, segment kind, the English source and its translation\n"
+      "A summary\n"
       "follows: word latency in partial and final-only mode side by side, measured on the SAME\n"
       "recognition (the recognizer runs once; its output is recorded and the engine rerun in\n"
       "both modes), the recognizer's real-time factor, per-stage timings and peak memory.\n"
@@ -58,7 +66,10 @@ void printHelp() {
       "                            so the file is what a listener joining at 0 s would hear\n"
       "  --realtime                feed the audio at 1x speed (one chunk per chunk duration):\n"
       "                            timings are those a live listener would see\n"
-      "  --json                    one JSON object per caption, then one summary object\n"
+      "  --view lines|captions     what to print (default: lines when caption_mode=revise)\n"
+      "  --json                    one JSON object per caption ({\"type\":\"caption\"}) and per\n"
+      "                            line revision ({\"type\":\"line\"}, every language), then\n"
+      "                            one summary object\n"
       "  --config FILE.toml        engine settings (flat `key = value` or an [engine] table)\n"
       "  --set KEY=VALUE           one engine setting; repeatable; wins over --config\n"
       "  --grammar FILE            recognize only sentences of this JSGF grammar\n"
@@ -209,6 +220,81 @@ nlohmann::json captionJson(const pipeline::Caption& c) {
             {"tts_s", c.timings.tts_s}}}};
 }
 
+nlohmann::json lineJson(const pipeline::LineMessage& m) {
+  const lines::Revision& r = m.revision;
+  return {{"type", "line"},
+          {"session_id", m.session_id},
+          {"lang", m.lang},
+          {"line", r.line},
+          {"rev", r.rev},
+          {"text", r.text},
+          {"stable_chars", r.stable_chars},
+          {"final", r.final},
+          {"confirmed", r.confirmed},
+          {"source_text", r.source_text},
+          {"audio_start", r.audio_start},
+          {"audio_end", r.audio_end},
+          {"ready_at", m.ready_at},
+          {"latency_s", m.latency_s},
+          {"speak", r.speak},
+          {"speech_seconds", static_cast<double>(m.audio.size()) / kRate}};
+}
+
+// The line view: final lines printed in full (ready time, latency, line number and revisions,
+// the English source, the translation); on a terminal the open line of the first target is
+// shown dimmed on the last row and rewritten in place as it is revised.
+class LineView {
+ public:
+  LineView(const Style& style, int columns, bool tty) : st_(style), columns_(columns), tty_(tty) {}
+
+  void show(const pipeline::LineMessage& m, bool first_target) {
+    const lines::Revision& r = m.revision;
+    if (!r.final) {
+      if (tty_ && first_target) drawOpen(m);
+      return;
+    }
+    clearOpen();
+    if (first_target) {
+      std::printf("  %6.2fs  %6.2fs  %-9s ", m.ready_at, m.latency_s,
+                  ("L" + std::to_string(r.line) + " r" + std::to_string(r.rev)).c_str());
+      printTextLines(st_, st_.dim(), "en", r.source_text, true, columns_);
+    }
+    std::string text = r.untranslated ? "[untranslated] " + r.text : r.text;
+    printTextLines(st_, r.untranslated ? st_.warn() : st_.target(), m.lang, text, false, columns_);
+    std::fflush(stdout);
+  }
+
+  void finish() { clearOpen(); }
+
+ private:
+  void drawOpen(const pipeline::LineMessage& m) {
+    const lines::Revision& r = m.revision;
+    const std::size_t width = static_cast<std::size_t>(std::max(20, columns_ - kPrefixWidth - 1));
+    std::string text = r.text;
+    // The row shows the end of a long line (what is being revised).
+    while (displayWidth(text) > width) {
+      std::size_t cut = text.find(' ');
+      if (cut == std::string::npos) break;
+      text.erase(0, cut + 1);
+    }
+    std::printf("\r\033[K  %6.2fs  %6.2fs  %-9s %s%-2s  %s...%s", m.ready_at, m.latency_s,
+                ("L" + std::to_string(r.line) + " r" + std::to_string(r.rev)).c_str(), st_.dim(),
+                m.lang.c_str(), text.c_str(), st_.reset());
+    std::fflush(stdout);
+    open_shown_ = true;
+  }
+  void clearOpen() {
+    if (!open_shown_) return;
+    std::printf("\r\033[K");
+    open_shown_ = false;
+  }
+
+  const Style& st_;
+  int columns_;
+  bool tty_;
+  bool open_shown_ = false;
+};
+
 // --- the run -----------------------------------------------------------------------------------
 
 long long peakRssBytes() {
@@ -222,18 +308,21 @@ struct RunLog {
   std::vector<pipeline::RecognizerStep> steps;
   std::vector<engine::Segment> segments;
   std::vector<double> engine_s, translate_s, tts_s, caption_latency;
-  std::vector<std::int16_t> speech;  // the first target's captions, placed at their ready times
+  std::vector<std::int16_t> speech;  // the first target's speech, placed at its ready times
   double speech_seconds = 0;
   long long last_seq_printed = 0;
+  // Lines of the first target: latency of each line's first revision and of its final one.
+  std::vector<double> line_first_latency, line_final_latency;
+  long long line_finals = 0;
 };
 
-void placeSpeech(RunLog& log, const pipeline::Caption& c) {
-  if (c.audio.empty()) return;
-  const auto at = static_cast<std::size_t>(std::max(0.0, c.ready_at) * kRate);
+void placeSpeech(RunLog& log, const std::vector<std::int16_t>& audio, double ready_at) {
+  if (audio.empty()) return;
+  const auto at = static_cast<std::size_t>(std::max(0.0, ready_at) * kRate);
   const std::size_t start = std::max(at, log.speech.size());
   log.speech.resize(start, 0);
-  log.speech.insert(log.speech.end(), c.audio.begin(), c.audio.end());
-  log.speech_seconds += static_cast<double>(c.audio.size()) / kRate;
+  log.speech.insert(log.speech.end(), audio.begin(), audio.end());
+  log.speech_seconds += static_cast<double>(audio.size()) / kRate;
 }
 
 void printRow(const char* label, const core::Summary& a, const core::Summary& b,
@@ -254,6 +343,7 @@ int runMain(int argc, char** argv) {
                            {"--out-audio"},
                            {"--realtime", false},
                            {"--json", false},
+                           {"--view"},
                            {"--config"},
                            {"--set", true, true},
                            {"--grammar"},
@@ -306,6 +396,15 @@ int runMain(int argc, char** argv) {
   const bool realtime = args->has("--realtime");
   const bool json = args->has("--json");
   const auto out_audio = args->get("--out-audio");
+  bool line_view = options.engine.caption_mode == engine::CaptionMode::kRevise;
+  if (auto v = args->get("--view")) {
+    if (*v != "lines" && *v != "captions") {
+      return usageError(kName, "--view must be lines or captions (got '" + *v + "')");
+    }
+    line_view = *v == "lines";
+  }
+  options.line_config = lines::lineConfigFrom(options.engine);
+  options.speech_from_lines = options.engine.caption_mode == engine::CaptionMode::kRevise;
 
   auto audio = audio::readAudioFile(audio_path);
   if (!audio.ok()) {
@@ -349,9 +448,14 @@ int runMain(int argc, char** argv) {
         engine::modeName(options.mode),
         realtime ? "real time (1x)" : "as fast as possible (arrival-model clock)");
     if (kill_switch) std::printf("  PARTIAL_RESULTS_ENABLED: kill switch on, final-only\n");
+    if (line_view) {
+      std::printf("  caption lines (%s policy): each line once final, corrected\n",
+                  lines::displayPolicyName(options.line_config.policy));
+    }
     std::printf("\n");
     printCaptionHeader(style);
   }
+  LineView lines_out(style, columns, style.color);
 
   core::SystemClock clock;
   auto on_segment = [&log](const engine::Segment& s) { log.segments.push_back(s); };
@@ -360,7 +464,7 @@ int runMain(int argc, char** argv) {
     if (first) {
       log.engine_s.push_back(c.timings.engine_s);
       log.caption_latency.push_back(c.latency_s);
-      placeSpeech(log, c);
+      placeSpeech(log, c.audio, c.ready_at);
     }
     log.translate_s.push_back(c.timings.translate_s);
     if (options.synthesize) log.tts_s.push_back(c.timings.tts_s);
@@ -368,10 +472,31 @@ int runMain(int argc, char** argv) {
       std::string line = captionJson(c).dump();
       std::printf("%s\n", line.c_str());
       std::fflush(stdout);
-    } else {
+    } else if (!line_view) {
       printCaption(style, c, c.segment.seq != log.last_seq_printed, columns);
     }
     log.last_seq_printed = c.segment.seq;
+  };
+  options.on_line = [&](const pipeline::LineMessage& m) {
+    if (m.lang == "en") {  // the source language's lines: only in --json
+      if (json) std::printf("%s\n", lineJson(m).dump().c_str());
+      return;
+    }
+    const bool first = m.lang == first_target;
+    if (first) {
+      if (m.revision.rev == 1) log.line_first_latency.push_back(m.latency_s);
+      if (m.revision.final) {
+        log.line_final_latency.push_back(m.latency_s);
+        ++log.line_finals;
+      }
+      placeSpeech(log, m.audio, m.ready_at);
+    }
+    if (json) {
+      std::printf("%s\n", lineJson(m).dump().c_str());
+      std::fflush(stdout);
+    } else if (line_view) {
+      lines_out.show(m, first);
+    }
   };
   auto started =
       pipeline::SessionPipeline::start(options, **services, clock, on_segment, on_caption);
@@ -395,6 +520,7 @@ int runMain(int argc, char** argv) {
     (void)session.pushAudio(std::span<const std::int16_t>(pcm.data() + begin, n));
   }
   session.finish();
+  lines_out.finish();
   const pipeline::PipelineStats stats = session.stats();
 
   // Both modes on the same recognition.
@@ -423,6 +549,12 @@ int runMain(int argc, char** argv) {
     }
   }
   const long long rss = peakRssBytes();
+  const core::Summary line_first = core::summarize(log.line_first_latency);
+  const core::Summary line_final = core::summarize(log.line_final_latency);
+  const double erasure = stats.lines.final_tokens > 0
+                             ? static_cast<double>(stats.lines.erased_tokens) /
+                                   static_cast<double>(stats.lines.final_tokens)
+                             : 0;
 
   if (json) {
     nlohmann::json j = {{"type", "summary"},
@@ -457,7 +589,22 @@ int runMain(int argc, char** argv) {
                         {"speech_seconds", log.speech_seconds},
                         {"out_audio", out_audio ? *out_audio : ""},
                         {"out_audio_seconds", static_cast<double>(log.speech.size()) / kRate},
-                        {"peak_rss_bytes", rss}};
+                        {"peak_rss_bytes", rss},
+                        {"lines",
+                         {{"caption_mode", engine::captionModeName(options.engine.caption_mode)},
+                          {"policy", lines::displayPolicyName(options.line_config.policy)},
+                          {"lines", stats.lines.lines},
+                          {"revisions", stats.lines.revisions},
+                          {"erased_tokens", stats.lines.erased_tokens},
+                          {"final_tokens", stats.lines.final_tokens},
+                          {"normalized_erasure", erasure},
+                          {"settled_changes", stats.lines.settled_changes},
+                          {"spoken_pieces", stats.lines.spoken_pieces},
+                          {"spoken_mismatches", stats.lines.spoken_mismatches},
+                          {"translations", stats.lines.translations},
+                          {"translated_chars", stats.lines.translated_chars},
+                          {"first_revision_latency", summaryJson(line_first)},
+                          {"final_latency", summaryJson(line_final)}}}};
     std::printf("%s\n", j.dump().c_str());
     return exit_code;
   }
@@ -486,6 +633,18 @@ int runMain(int argc, char** argv) {
       "  Live captions (%s): word latency p50 %.2fs p95 %.2fs; caption ready (last word end ->\n"
       "    translated and spoken) p50 %.2fs p95 %.2fs\n",
       engine::modeName(options.mode), live.p50, live.p95, ready.p50, ready.p95);
+  if (stats.lines.lines > 0) {
+    std::printf(
+        "  Caption lines (%s, %s policy, every language): %lld lines, %lld revisions, erasure "
+        "%.3f,\n    %lld settled texts changed at a final, %lld spoken pieces, %lld spoken "
+        "mismatches;\n    %s lines: first revision p50 %.2fs p95 %.2fs after the newest word, "
+        "final p50 %.2fs p95 %.2fs\n",
+        engine::captionModeName(options.engine.caption_mode),
+        lines::displayPolicyName(options.line_config.policy), stats.lines.lines,
+        stats.lines.revisions, erasure, stats.lines.settled_changes, stats.lines.spoken_pieces,
+        stats.lines.spoken_mismatches, first_target.c_str(), line_first.p50, line_first.p95,
+        line_final.p50, line_final.p95);
+  }
   std::printf("\n  Recognition: %.2f s CPU for %.2f s of audio, real-time factor %.3f\n",
               stats.asr_compute_s, stats.audio_seconds, rtf);
   std::printf("\n    %-24s %12s %12s %12s %7s\n", "stage", "mean", "p95", "max", "n");

@@ -79,6 +79,41 @@ json figuresJson(const BenchResult& r, const ModeFigures& f) {
   return j;
 }
 
+json lineFiguresJson(const LineFigures& f) {
+  json targets = json::array();
+  for (const auto& t : checkLineTargets(f)) {
+    targets.push_back(
+        {{"name", t.name}, {"target", t.target}, {"value", r6(t.value)}, {"pass", t.pass}});
+  }
+  return {{"group", f.group},
+          {"mode", f.mode},
+          {"shipped", f.shipped},
+          {"items", f.items},
+          {"results", f.results},
+          {"split_results", f.split_results},
+          {"lines", f.lines},
+          {"revisions", f.revisions},
+          {"final_tokens", f.final_tokens},
+          {"measured_tokens", f.measured_tokens},
+          {"first_display", distJson(f.first_display)},
+          {"time_to_stable", distJson(f.time_to_stable)},
+          {"erased_tokens", f.erased_tokens},
+          {"normalized_erasure", r6(f.normalized_erasure)},
+          {"final_chrf", r6(f.final_chrf)},
+          {"final_chrf_unsplit",
+           f.final_chrf_unsplit >= 0 ? json(r6(f.final_chrf_unsplit)) : json(nullptr)},
+          {"spoken_chrf", r6(f.spoken_chrf)},
+          {"speech_start", distJson(f.speech_start)},
+          {"spoken_pieces", f.spoken_pieces},
+          {"spoken_mismatches", f.spoken_mismatches},
+          {"settled_changes", f.settled_changes},
+          {"mt_calls", f.mt_calls},
+          {"mt_chars", f.mt_chars},
+          {"mt_chars_ratio", r6(f.mt_chars_ratio)},
+          {"mt_seconds_per_item", r6(f.mt_seconds_per_item)},
+          {"targets", targets}};
+}
+
 json sweepFiguresJson(const ModeFigures& f) {
   return {{"p50", r6(f.latency_compute.p50)},         {"p95", r6(f.latency_compute.p95)},
           {"mean", r6(f.latency_compute.mean)},       {"p50_ideal", r6(f.latency_ideal.p50)},
@@ -209,6 +244,39 @@ Table sweepTable(const BenchResult& r) {
                       fmt("%.1f", s.real.forwarded_wer), fmt("%.2f", s.synth.latency_compute.p50),
                       fmt("%.2f", s.synth.latency_compute.p95),
                       fmt("%.1f", s.synth.disagreement_pct), s.meets_targets ? "yes" : "no"});
+  }
+  return t;
+}
+
+std::vector<std::string> lineGroups(const BenchResult& r) {
+  std::vector<std::string> out;
+  for (const auto& f : r.lines) {
+    if (std::find(out.begin(), out.end(), f.group) == out.end()) out.push_back(f.group);
+  }
+  return out;
+}
+
+Table linesTable(const BenchResult& r, const std::string& group) {
+  Table t{{"lane", "first display p50", "stable p50", "stable p95", "stable mean", "erasure",
+           "final chrF", "unsplit chrF", "split results", "spoken chrF", "speech start p50",
+           "MT chars x", "MT ms/session", "targets met"},
+          {}};
+  for (const auto& f : r.lines) {
+    if (f.group != group) continue;
+    int met = 0, all = 0;
+    for (const auto& c : checkLineTargets(f)) {
+      ++all;
+      met += c.pass ? 1 : 0;
+    }
+    t.rows.push_back({f.mode + (f.shipped ? " (shipped)" : ""), fmt("%.2f s", f.first_display.p50),
+                      fmt("%.2f s", f.time_to_stable.p50), fmt("%.2f s", f.time_to_stable.p95),
+                      fmt("%.2f s", f.time_to_stable.mean), fmt("%.3f", f.normalized_erasure),
+                      fmt("%.3f", f.final_chrf),
+                      f.final_chrf_unsplit >= 0 ? fmt("%.3f", f.final_chrf_unsplit) : "-",
+                      std::to_string(f.split_results) + "/" + std::to_string(f.results),
+                      fmt("%.3f", f.spoken_chrf), fmt("%.2f s", f.speech_start.p50),
+                      fmt("%.2f", f.mt_chars_ratio), fmt("%.0f", f.mt_seconds_per_item * 1000),
+                      std::to_string(met) + "/" + std::to_string(all)});
   }
   return t;
 }
@@ -371,6 +439,9 @@ std::string reportJson(const BenchResult& r, const ReportMeta& meta) {
                     {"synth", sweepFiguresJson(s.synth)}});
   }
   j["sweep"] = {{"winner", r.sweep_winner}, {"rows", rows}};
+  json line_figures = json::array();
+  for (const auto& f : r.lines) line_figures.push_back(lineFiguresJson(f));
+  j["lines"] = line_figures;
   j["engine"] = {{"events_per_second", std::round(r.engine_events_per_second)},
                  {"events_measured", r.engine_events_measured},
                  {"idle_session_bytes", r.engine_idle_session_bytes}};
@@ -412,6 +483,12 @@ std::string reportMarkdown(const BenchResult& r, const ReportMeta& meta) {
     o << "## Targets (" << best << " on real speech, SPEC section 7)\n\n"
       << tableMd(targetsTable(r, "real", best)) << "\n";
   }
+  for (const auto& g : lineGroups(r)) {
+    o << "## Caption lines, group " << g << "\n\n"
+      << "Token times are seconds after each token's reference time (docs/bench.md). Most "
+      << "targets met: " << bestLineLane(r.lines) << ".\n\n"
+      << tableMd(linesTable(r, g)) << "\n";
+  }
   if (!r.sweep.empty()) {
     o << "## Tuning sweep\n\nWinner: **" << r.sweep_winner << "**.\n\n"
       << tableMd(sweepTable(r)) << "\n";
@@ -446,6 +523,9 @@ std::string reportHtml(const BenchResult& r, const ReportMeta& meta) {
   if (!best.empty()) {
     o << "<h2>Targets (" << htmlEscape(best) << " on real speech)</h2>\n"
       << tableHtml(targetsTable(r, "real", best));
+  }
+  for (const auto& g : lineGroups(r)) {
+    o << "<h2>Caption lines, group " << htmlEscape(g) << "</h2>\n" << tableHtml(linesTable(r, g));
   }
   if (!r.timeline.item.empty()) {
     o << "<h2>Timeline: " << htmlEscape(r.timeline.item) << ", mode " << htmlEscape(r.timeline.mode)
@@ -488,6 +568,23 @@ std::string summaryText(const BenchResult& r) {
       o << "  " << row[0] << " " << row[1] << ": " << row[2]
         << (row[3] == "yes" ? "  ok" : "  MISSED") << "\n";
     }
+  }
+  for (const auto& g : lineGroups(r)) {
+    o << "caption lines, group " << g << ":\n";
+    for (const auto& f : r.lines) {
+      if (f.group != g) continue;
+      char line[320];
+      std::snprintf(line, sizeof line,
+                    "  %-20s first %5.2f s  stable p50 %5.2f s p95 %5.2f s  erasure %.3f  "
+                    "final chrF %.3f  spoken chrF %.3f  speech p50 %5.2f s  MT x%.2f%s\n",
+                    f.mode.c_str(), f.first_display.p50, f.time_to_stable.p50, f.time_to_stable.p95,
+                    f.normalized_erasure, f.final_chrf, f.spoken_chrf, f.speech_start.p50,
+                    f.mt_chars_ratio, f.shipped ? "  (shipped)" : "");
+      o << line;
+    }
+  }
+  if (const std::string lane = bestLineLane(r.lines); !lane.empty()) {
+    o << "caption lines: most targets met by " << lane << "\n";
   }
   if (!r.sweep_winner.empty()) o << "sweep winner: " << r.sweep_winner << "\n";
   return o.str();
@@ -634,6 +731,45 @@ std::vector<std::string> checkReportSchema(const std::string& text) {
   if (need(j, "$", "sweep", isObj, "an object")) {
     need(j["sweep"], "$.sweep", "winner", isStr, "a string");
     need(j["sweep"], "$.sweep", "rows", isArr, "an array");
+  }
+  if (need(j, "$", "lines", isArr, "an array")) {
+    for (std::size_t i = 0; i < j["lines"].size(); ++i) {
+      const json& f = j["lines"][i];
+      const std::string p = "$.lines[" + std::to_string(i) + "]";
+      if (need(f, p, "group", isStr, "a string") &&
+          std::find(groups.begin(), groups.end(), f["group"]) == groups.end()) {
+        problems.push_back(p + ".group is not one of $.groups");
+      }
+      need(f, p, "mode", isStr, "a string");
+      need(f, p, "shipped", isBool, "a boolean");
+      for (const char* k : {"items", "results", "split_results", "lines", "revisions",
+                            "final_tokens", "measured_tokens", "erased_tokens", "spoken_pieces",
+                            "spoken_mismatches", "settled_changes", "mt_calls", "mt_chars"}) {
+        need(f, p, k, isInt, "an integer");
+      }
+      for (const char* k : {"normalized_erasure", "final_chrf", "spoken_chrf", "mt_chars_ratio",
+                            "mt_seconds_per_item"}) {
+        need(f, p, k, isNum, "a number");
+      }
+      if (!f.contains("final_chrf_unsplit") ||
+          !(f["final_chrf_unsplit"].is_null() || f["final_chrf_unsplit"].is_number())) {
+        problems.push_back(p + ".final_chrf_unsplit must be a number or null");
+      }
+      for (const char* d : {"first_display", "time_to_stable", "speech_start"}) {
+        if (!need(f, p, d, isObj, "an object")) continue;
+        for (const char* k : {"mean", "p50", "p95", "max"}) {
+          need(f[d], p + "." + d, k, isNum, "a number");
+        }
+        need(f[d], p + "." + d, "count", isInt, "an integer");
+      }
+      if (need(f, p, "targets", isArr, "an array")) {
+        for (const auto& t : f["targets"]) {
+          need(t, p + ".targets[]", "name", isStr, "a string");
+          need(t, p + ".targets[]", "value", isNum, "a number");
+          need(t, p + ".targets[]", "pass", isBool, "a boolean");
+        }
+      }
+    }
   }
   if (need(j, "$", "engine", isObj, "an object")) {
     need(j["engine"], "$.engine", "events_per_second", isNum, "a number");

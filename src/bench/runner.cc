@@ -1,6 +1,7 @@
 #include "bench/runner.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -32,22 +33,27 @@ std::string streamText(const std::vector<engine::Segment>& segments) {
 }
 
 // Translations of the bench, cached by text so that every mode pays the same apertium time for
-// the same segment text (each call still counts its characters).
+// the same segment text (each call still counts its characters). The wall time of the first
+// call for a text is kept, so that a mode can be charged it for every call it makes.
 class MemoTranslator {
  public:
   explicit MemoTranslator(translate::Translator* t) : t_(t) {}
-  std::string operator()(const std::string& text) {
+  std::string operator()(const std::string& text) { return timed(text).text; }
+  TimedTranslation timed(const std::string& text) {
     auto it = memo_.find(text);
     if (it != memo_.end()) return it->second;
-    std::string out;
-    if (auto r = t_->translate(text); r.ok()) out = *r;
-    memo_.emplace(text, out);
-    return out;
+    TimedTranslation out;
+    const auto t0 = std::chrono::steady_clock::now();
+    auto r = t_->translate(text);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    out.ok = r.ok();
+    if (r.ok()) out.text = *r;
+    return memo_.emplace(text, std::move(out)).first->second;
   }
 
  private:
   translate::Translator* t_;
-  std::map<std::string, std::string> memo_;
+  std::map<std::string, TimedTranslation> memo_;
 };
 
 std::string lowerAscii(std::string s) {
@@ -223,31 +229,29 @@ CorpusItem consumedAudio(const CorpusItem& item) {
   return out;
 }
 
-std::vector<engine::Segment> replayItem(const CorpusItem& item, const ModeSpec& mode,
-                                        bool ideal_timing) {
+std::string replayInput(const CorpusItem& item, const ModeSpec& mode, bool ideal_timing) {
   // Frontier commit reads the audio frontier, so its rows replay audio as consumed (above).
   // Ideal timing has no compute: audio is consumed as it arrives.
   if (mode.config.stability_fallback == engine::StabilityFallback::kFrontier && !ideal_timing &&
       !mode.prototype() && isPocketsphinx(item) && mode.mode == engine::Mode::kPartial) {
-    std::istringstream in(traceText(consumedAudio(item), false));
-    replay::ReplayOptions opts;
-    opts.config = mode.config;
-    opts.mode = mode.mode;
-    opts.session_id = item.name;
-    return std::move(replay::replayTrace(in, opts).segments);
+    return traceText(consumedAudio(item), false);
   }
   const bool proto =
       mode.prototype() && isPocketsphinx(item) && mode.mode == engine::Mode::kPartial;
-  std::istringstream in(proto ? traceText(frontierStableStream(item, mode.prototype_commit_lag,
-                                                               mode.prototype_min_hypotheses),
-                                          ideal_timing)
-                              : traceText(item, ideal_timing));
+  return proto ? traceText(frontierStableStream(item, mode.prototype_commit_lag,
+                                                mode.prototype_min_hypotheses),
+                           ideal_timing)
+               : traceText(item, ideal_timing);
+}
+
+std::vector<engine::Segment> replayItem(const CorpusItem& item, const ModeSpec& mode,
+                                        bool ideal_timing) {
+  std::istringstream in(replayInput(item, mode, ideal_timing));
   replay::ReplayOptions opts;
   opts.config = mode.config;
   opts.mode = mode.mode;
   opts.session_id = item.name;
-  auto r = replay::replayTrace(in, opts);
-  return std::move(r.segments);
+  return std::move(replay::replayTrace(in, opts).segments);
 }
 
 std::vector<FinalToken> finalTokens(const CorpusItem& item) {
@@ -476,7 +480,7 @@ BenchResult runBench(const BenchInput& in) {
     r.groups.push_back(groupFigures(g, items));
   }
   const double total_steps =
-      static_cast<double>(groups.size() * (in.modes.size() + 1) + in.sweep.size() + 2);
+      static_cast<double>(groups.size() * (in.modes.size() + 1) + in.sweep.size() + 4);
   double step = 0;
   auto tick = [&](const std::string& what) {
     step += 1;
@@ -540,6 +544,39 @@ BenchResult runBench(const BenchInput& in) {
       if (mt) translateGroup(runs[m], runs[0], items, *mt, g.rfind("synth", 0) == 0);
       runs[m].figures.latencies_compute.shrink_to_fit();
       r.figures.push_back(std::move(runs[m].figures));
+    }
+  }
+
+  // Caption lines (lines_ruler.h): the append-only lanes and the revise lanes over parley's
+  // engine settings, on the pocketsphinx groups, with the same translations.
+  if (mt && !modes.empty()) {
+    const RulerTranslateFn timed = [&mt](const std::string& text) { return mt->timed(text); };
+    // The lanes run over the engine as shipped (engine-defaults), plus the agree lane over
+    // parley's engine settings (the sweep's winner) when they differ.
+    const ModeSpec* shipped = &modes.back();
+    for (const auto& m : modes) {
+      if (m.name == "engine-defaults") shipped = &m;
+    }
+    auto lanes = lineModes(shipped->config, shipped->mode);
+    if (shipped != &modes.back()) {
+      LineModeSpec lane;
+      lane.name = "revise-agree-" + modes.back().name;
+      lane.description = "as revise-agree, over " + modes.back().name + "'s engine settings";
+      lane.mode = modes.back().mode;
+      lane.config = modes.back().config;
+      lane.revise = true;
+      lane.lines = lines::lineConfigFrom(modes.back().config);
+      lane.lines.policy = lines::DisplayPolicy::kAgree;
+      lanes.push_back(std::move(lane));
+    }
+    for (const char* g : {"real", "synth"}) {
+      auto it = groups.find(g);
+      if (it == groups.end()) continue;
+      const auto final_only = finalOnlyTranslations(it->second, timed);
+      for (const auto& lane : lanes) {
+        r.lines.push_back(runLineMode(it->second, final_only, lane, g, timed));
+      }
+      tick(std::string(g) + " / caption lines");
     }
   }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bench/corpus.h"
+#include "bench/lines_ruler.h"
 #include "bench/metrics.h"
 #include "core/stats.h"
 #include "engine/config.h"
@@ -153,6 +154,9 @@ struct BenchResult {
   std::vector<GroupFigures> groups;
   std::vector<ModeFigures> figures;  // per group x mode
   std::vector<SweepRow> sweep;
+  // Caption-line figures per group ("real", "synth") x lane (lines_ruler.h); empty without a
+  // translator.
+  std::vector<LineFigures> lines;
   std::string sweep_winner;  // name of the sweep row that wins (empty if none meets the targets)
   Timeline timeline;
   double engine_events_per_second = 0;  // one core, events of the whole corpus replayed
@@ -171,6 +175,9 @@ struct TargetCheck {
 };
 std::vector<TargetCheck> checkTargets(const ModeFigures& mode, const ModeFigures& final_only);
 
+// The trace text replayItem feeds the engine for `mode` (rows with frontier commit replay the
+// audio as the recognizer consumed it).
+std::string replayInput(const CorpusItem& item, const ModeSpec& mode, bool ideal_timing);
 // Replays one item in one mode and timing. Exposed for tests.
 std::vector<engine::Segment> replayItem(const CorpusItem& item, const ModeSpec& mode,
                                         bool ideal_timing);

@@ -34,24 +34,10 @@ std::string missingModel() {
   return "";
 }
 
-// Target languages from English: the apertium pair (Debian 12 packages apertium-eng-spa,
-// apertium-eng-cat, apertium-en-gl) and the espeak-ng voice. Debian 12's espeak-ng 1.51 has no
-// Galician voice: Galician is spoken with the Portuguese one, its closest relative there
-// (docs/speech.md).
-struct LanguageInfo {
-  const char* lang;
-  const char* pair;
-  const char* voice;
-};
-constexpr LanguageInfo kLanguages[] = {
-    {"es", "eng-spa", "es"}, {"ca", "eng-cat", "ca"}, {"gl", "en-gl", "pt"}};
-
-const LanguageInfo* languageInfo(const std::string& lang) {
-  for (const auto& l : kLanguages) {
-    if (lang == l.lang) return &l;
-  }
-  return nullptr;
-}
+// The espeak-ng voice of a target language (its apertium pair: translate::apertiumPairFromEnglish).
+// Debian 12's espeak-ng 1.51 has no Galician voice: Galician is spoken with the Portuguese one,
+// its closest relative there (docs/speech.md).
+std::string voiceOf(const std::string& lang) { return lang == "gl" ? "pt" : lang; }
 
 class EmbeddedServices final : public Services {
  public:
@@ -86,13 +72,13 @@ class EmbeddedServices final : public Services {
   core::Result<translate::Translator*> translator(const std::string& lang) override {
     std::lock_guard lock(mu_);
     if (auto it = translators_.find(lang); it != translators_.end()) return it->second.get();
-    const LanguageInfo* info = languageInfo(lang);
-    if (!info) {
+    const char* pair = translate::apertiumPairFromEnglish(lang);
+    if (!pair) {
       return core::Error::notFound("no translation from English into '" + lang +
-                                   "' (known: es, ca, gl)");
+                                   "' (known: " + translate::kApertiumTargets + ")");
     }
     translate::ApertiumConfig config;
-    config.pair = info->pair;
+    config.pair = pair;
     config.target_language = lang;
     if (!options_.apertium_modes_dir.empty()) config.modes_dir = options_.apertium_modes_dir;
     auto created = translate::createCachedApertiumTranslator(config, cache_);
@@ -104,10 +90,7 @@ class EmbeddedServices final : public Services {
 
   core::Result<tts::Synthesizer*> synthesizer() override { return synthesizer_.get(); }
 
-  std::string voiceFor(const std::string& lang) const override {
-    const LanguageInfo* info = languageInfo(lang);
-    return info ? info->voice : lang;
-  }
+  std::string voiceFor(const std::string& lang) const override { return voiceOf(lang); }
 
  private:
   const EmbeddedOptions options_;

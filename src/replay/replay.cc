@@ -43,7 +43,7 @@ class Replayer {
     switch (item.type) {
       case TraceItem::Type::kEvent:
         ++result_.events;
-        if (callbacks_.on_event) callbacks_.on_event(item.event);
+        if (callbacks_.on_event) callbacks_.on_event(item.event, t);
         driver.event(item.event, t);
         break;
       case TraceItem::Type::kAudio:

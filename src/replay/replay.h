@@ -42,8 +42,9 @@ struct ReplayCallbacks {
   std::function<void(const core::log::Record&)> on_notice;
   // Rejected lines: unparseable ones and flag patches that cannot apply.
   std::function<void(const ingest::LineError&)> on_error;
-  // Each recognizer event, just before the engine gets it (caption lines follow hypotheses).
-  std::function<void(const engine::RecognizerEvent&)> on_event;
+  // Each recognizer event with its virtual arrival time, just before the engine gets it (caption
+  // lines follow hypotheses).
+  std::function<void(const engine::RecognizerEvent&, double t)> on_event;
 };
 
 struct ReplayResult {

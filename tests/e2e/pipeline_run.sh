@@ -7,6 +7,9 @@
 # - seq numbers run 1, 2, 3, ... without gaps;
 # - the live captions (arrival-model clock) equal the rerun of partial mode on the recorded
 #   recognition, and final-only forwards the same number of words;
+# - caption lines (--json line objects): numbered 1, 2, 3 per language, each revised with rev
+#   1, 2, 3, ..., ending with exactly one final revision; the Spanish final lines translate
+#   the English final lines;
 # - the translated speech WAV is 16 kHz mono with non-trivial length and energy.
 set -euo pipefail
 parley=${1:?usage: pipeline_run.sh PARLEY}
@@ -26,9 +29,10 @@ import json, math, struct, sys, wave
 lines = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 assert lines, "no output"
 summary = lines[-1]
-captions = lines[:-1]
+captions = [o for o in lines[:-1] if o["type"] == "caption"]
+revisions = [o for o in lines[:-1] if o["type"] == "line"]
 assert summary["type"] == "summary", summary
-assert all(c["type"] == "caption" for c in captions)
+assert len(captions) + len(revisions) == len(lines) - 1, "unknown object types"
 assert captions, "no captions"
 print(f"{len(captions)} captions")
 for c in captions:
@@ -74,6 +78,32 @@ assert summary["stages"]["translate"]["count"] == len(captions)
 assert summary["audio_chunks_dropped"] == 0
 print("word latency p50: partial %.2fs, final-only %.2fs; RTF %.3f" % (
     wl["partial"]["p50"], wl["final_only"]["p50"], summary["real_time_factor"]))
+
+# Caption lines: per language, lines 1, 2, 3 ... each with revs 1, 2, 3 ... and one final last.
+by_lang = {}
+for r in revisions:
+    by_lang.setdefault(r["lang"], {}).setdefault(r["line"], []).append(r)
+assert set(by_lang) == {"en", "es"}, set(by_lang)
+for lang, per_line in by_lang.items():
+    assert sorted(per_line) == list(range(1, len(per_line) + 1)), (lang, sorted(per_line))
+    for n, revs in per_line.items():
+        assert [r["rev"] for r in revs] == list(range(1, len(revs) + 1)), (lang, n, revs)
+        assert [r["final"] for r in revs] == [False] * (len(revs) - 1) + [True], (lang, n, revs)
+        for r in revs:
+            assert 0 <= r["stable_chars"] <= len(r["text"].encode()), r
+assert len(by_lang["es"]) == len(by_lang["en"]), "a line in every language"
+revised = sum(1 for revs in by_lang["es"].values() if len(revs) > 1)
+assert revised > 0, "no Spanish line was revised before its final"
+for n, revs in by_lang["es"].items():
+    fin = revs[-1]
+    assert fin["source_text"] == by_lang["en"][n][-1]["text"], (fin, by_lang["en"][n][-1])
+ls = summary["lines"]
+assert ls["revisions"] == len(revisions), (ls, len(revisions))
+assert ls["lines"] == len(by_lang["es"]) + len(by_lang["en"]), ls
+print(f'{len(by_lang["es"])} Spanish lines, {revised} revised before the final; erasure '
+      f'{ls["normalized_erasure"]:.3f}')
+for n, revs in sorted(by_lang["es"].items()):
+    print(f'  L{n} r{revs[-1]["rev"]} {revs[-1]["source_text"]!r:45} -> {revs[-1]["text"]!r}')
 
 # The translated speech.
 with wave.open(sys.argv[2]) as w:

@@ -48,7 +48,7 @@ std::string replayLines(const std::string& name, std::vector<lines::Revision>* a
     }
   };
   replay::ReplayCallbacks callbacks;
-  callbacks.on_event = [&](const engine::RecognizerEvent& e) { add(feed.onEvent(e)); };
+  callbacks.on_event = [&](const engine::RecognizerEvent& e, double) { add(feed.onEvent(e)); };
   callbacks.on_segment = [&](const engine::Segment& s) { add(feed.onSegment(s)); };
   std::ifstream in(goldenDir() + "/" + name + "/input.jsonl", std::ios::binary);
   EXPECT_TRUE(in) << name;

@@ -272,6 +272,88 @@ TEST(Bench, ReportMatchesItsSchema) {
   EXPECT_NE(reportHtml(r, {}).find("<svg"), std::string::npos);
 }
 
+// A translator for the line ruler: upper case, one call per text.
+TimedTranslation upper(const std::string& text) {
+  TimedTranslation t;
+  for (char c : text)
+    t.text.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return t;
+}
+
+TEST(LinesRuler, FinalOnlyLaneShowsEachTokenAtTheFinal) {
+  const CorpusItem item = smallItem();
+  const std::vector<const CorpusItem*> items = {&item};
+  const auto fo = finalOnlyTranslations(items, upper);
+  ASSERT_EQ(fo.size(), 1u);
+  EXPECT_EQ(fo[0].joined, "HE WAS NOT");
+  const auto lanes = lineModes(engineDefaultsMode().config, engine::Mode::kPartial);
+  ASSERT_EQ(lanes.front().name, "final-only");
+  const LineFigures f = runLineMode(items, fo, lanes.front(), "synth", upper);
+  EXPECT_EQ(f.lines, 1);
+  EXPECT_EQ(f.revisions, 1);
+  EXPECT_EQ(f.final_tokens, 3);
+  // The final arrives at 1.3 s; the gold ends are 0.25, 0.55, 0.85.
+  ASSERT_EQ(f.first_display.count, 3);
+  EXPECT_NEAR(f.first_display.max, 1.05, 1e-9);
+  EXPECT_NEAR(f.time_to_stable.p50, 0.75, 1e-9);
+  EXPECT_DOUBLE_EQ(f.normalized_erasure, 0);
+  EXPECT_DOUBLE_EQ(f.final_chrf, 1.0);
+  EXPECT_DOUBLE_EQ(f.final_chrf_unsplit, 1.0);
+  EXPECT_DOUBLE_EQ(f.spoken_chrf, 1.0);
+  EXPECT_DOUBLE_EQ(f.mt_chars_ratio, 1.0);
+}
+
+TEST(LinesRuler, EveryReviseLaneEndsWithTheFinalTranslation) {
+  const CorpusItem item = smallItem();
+  const std::vector<const CorpusItem*> items = {&item};
+  const auto fo = finalOnlyTranslations(items, upper);
+  int revise = 0;
+  for (const auto& lane : lineModes(engineDefaultsMode().config, engine::Mode::kPartial)) {
+    const LineFigures f = runLineMode(items, fo, lane, "synth", upper);
+    SCOPED_TRACE(lane.name);
+    EXPECT_EQ(f.results, 1);
+    EXPECT_EQ(f.split_results, 0);
+    EXPECT_EQ(f.final_tokens, 3);
+    if (!lane.revise) continue;
+    ++revise;
+    // One result, one line: its last revision is the translation of the final.
+    EXPECT_DOUBLE_EQ(f.final_chrf_unsplit, 1.0);
+    EXPECT_DOUBLE_EQ(f.spoken_chrf, 1.0);  // every word spoken once, none dropped
+    EXPECT_EQ(f.spoken_mismatches, 0);
+    EXPECT_GE(f.mt_calls, 1);
+    // Nothing is shown before the word was spoken, and every token is stable by the final.
+    EXPECT_GE(f.first_display.p50, 0);
+    EXPECT_LE(f.time_to_stable.max, 1.3 - 0.25 + 1e-9);
+  }
+  EXPECT_GE(revise, 10);
+}
+
+TEST(Bench, SchemaCheckNamesLineFields) {
+  BenchResult r;
+  r.groups.push_back({});
+  r.groups.back().group = "real";
+  LineFigures f;
+  f.group = "real";
+  f.mode = "revise-none-s2";
+  r.lines.push_back(f);
+  auto j = nlohmann::json::parse(reportJson(r, {}));
+  for (const auto& p : checkReportSchema(j.dump())) {
+    EXPECT_EQ(p.find("$.lines"), std::string::npos) << p;
+  }
+  j["lines"][0].erase("time_to_stable");
+  j["lines"][0]["final_chrf_unsplit"] = "high";
+  j["lines"][0]["group"] = "elsewhere";
+  bool stable = false, unsplit = false, group = false;
+  for (const auto& p : checkReportSchema(j.dump())) {
+    stable |= p == "$.lines[0].time_to_stable must be an object";
+    unsplit |= p == "$.lines[0].final_chrf_unsplit must be a number or null";
+    group |= p == "$.lines[0].group is not one of $.groups";
+  }
+  EXPECT_TRUE(stable);
+  EXPECT_TRUE(unsplit);
+  EXPECT_TRUE(group);
+}
+
 TEST(Bench, SchemaCheckNamesMissingFields) {
   auto j = nlohmann::json::parse(reportJson(BenchResult{}, {}));
   j.erase("figures");

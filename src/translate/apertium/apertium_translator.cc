@@ -252,6 +252,13 @@ bool isBlank(std::string_view s) {
 
 }  // namespace
 
+const char* apertiumPairFromEnglish(std::string_view target_language) {
+  if (target_language == "es") return "eng-spa";
+  if (target_language == "ca") return "eng-cat";
+  if (target_language == "gl") return "en-gl";
+  return nullptr;
+}
+
 std::string escapeForApertium(std::string_view text) {
   std::string out;
   out.reserve(text.size() + 8);

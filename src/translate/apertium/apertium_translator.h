@@ -35,6 +35,13 @@ struct ApertiumConfig {
   core::Status validate() const;
 };
 
+// The apertium pairs from English that parley offers (Debian 12: apertium-eng-spa,
+// apertium-eng-cat, apertium-en-gl): the pair's name for a target language ("es" -> "eng-spa",
+// "ca" -> "eng-cat", "gl" -> "en-gl"), or nullptr for any other language.
+const char* apertiumPairFromEnglish(std::string_view target_language);
+// The languages apertiumPairFromEnglish knows, for messages: "es, ca, gl".
+inline constexpr const char* kApertiumTargets = "es, ca, gl";
+
 // Escapes apertium's stream-format characters ([]{}^$/\@<>*#|+~ get a backslash). `[ ] ^ ~` are
 // first replaced by spaces: apertium-eng-spa 0.8.1 hangs (lrx-proc swallows the NUL) on an
 // escaped ^ or [ near the end of a request, and ~ is deleted by post-generation anyway.
