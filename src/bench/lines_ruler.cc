@@ -62,7 +62,8 @@ class EndTimes {
 // What one lane made of one line.
 struct LineRecord {
   std::string result_id;
-  DisplayedLine shown;
+  std::vector<lines::ShownText> shown;
+  std::vector<double> source_ends;
   std::string final_text;
   bool final = false;
   struct Piece {
@@ -124,7 +125,7 @@ ItemLines reviseItem(const CorpusItem& item, const LineModeSpec& lane, const End
       if (!rev) continue;
       LineRecord& rec = records[l.line];
       rec.result_id = l.result_id;
-      rec.shown.revisions.push_back({t, rev->text});
+      rec.shown.push_back({t, rev->text});
       if (!rev->speak.empty()) {
         rec.pieces.push_back({t, rec.spoken_tokens + 1});
         rec.spoken_tokens += lines::tokens(rev->speak).size();
@@ -133,7 +134,7 @@ ItemLines reviseItem(const CorpusItem& item, const LineModeSpec& lane, const End
       if (rev->final) {
         rec.final = true;
         rec.final_text = rev->text;
-        rec.shown.source_ends = ends.of(l.confirmed ? l.final_words : l.committed);
+        rec.source_ends = ends.of(l.confirmed ? l.final_words : l.committed);
       }
     }
   };
@@ -175,7 +176,7 @@ ItemLines appendItem(const CorpusItem& item, const LineModeSpec& lane, const End
     rec.result_id = s.result_id;
     rec.pieces.push_back({s.emitted_at, lines::tokens(rec.final_text).size() + 1});
     appendText(rec.final_text, piece);
-    rec.shown.revisions.push_back({s.emitted_at, rec.final_text});
+    rec.shown.push_back({s.emitted_at, rec.final_text});
     appendText(out.spoken, piece);
     auto& w = words[s.result_id];
     w.insert(w.end(), s.words.begin(), s.words.end());
@@ -185,7 +186,7 @@ ItemLines appendItem(const CorpusItem& item, const LineModeSpec& lane, const End
   for (const auto& id : order) {
     LineRecord& rec = records[id];
     rec.final = true;
-    rec.shown.source_ends = ends.of(words[id]);
+    rec.source_ends = ends.of(words[id]);
     out.lines.push_back(std::move(rec));
   }
   return out;
@@ -262,74 +263,6 @@ std::vector<LineModeSpec> lineModes(const engine::EngineConfig& parley_config,
   return out;
 }
 
-std::vector<std::string> rulerTokens(const std::string& text) {
-  std::string cleaned;
-  cleaned.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    // U+00BF and U+00A1, the Spanish opening marks, as UTF-8.
-    if (static_cast<unsigned char>(text[i]) == 0xC2 && i + 1 < text.size() &&
-        (static_cast<unsigned char>(text[i + 1]) == 0xBF ||
-         static_cast<unsigned char>(text[i + 1]) == 0xA1)) {
-      ++i;
-      continue;
-    }
-    cleaned.push_back(text[i]);
-  }
-  return core::normalizeWords(cleaned);
-}
-
-double referenceTime(const std::vector<double>& ends, std::size_t j, std::size_t n) {
-  if (ends.empty() || n == 0) return 0;
-  const std::size_t m = ends.size();
-  std::size_t k = (j * m + n - 1) / n;  // ceil(j * m / n)
-  k = std::clamp<std::size_t>(k, 1, m);
-  return ends[k - 1];
-}
-
-TokenTimes measureLine(const DisplayedLine& line) {
-  TokenTimes out;
-  if (line.revisions.empty()) return out;
-  std::vector<std::vector<std::string>> shown;
-  for (const auto& r : line.revisions) shown.push_back(rulerTokens(r.text));
-  const std::vector<std::string>& fin = shown.back();
-  out.final_tokens = static_cast<long long>(fin.size());
-  for (std::size_t i = 0; i + 1 < shown.size(); ++i) {
-    const auto& a = shown[i];
-    const auto& b = shown[i + 1];
-    std::size_t common = 0;
-    while (common < a.size() && common < b.size() && a[common] == b[common]) ++common;
-    out.erased_tokens += static_cast<long long>(a.size() - common);
-  }
-  if (line.source_ends.empty()) return out;
-  // For each revision, how many leading tokens equal the final's.
-  std::vector<std::size_t> agree(shown.size());
-  for (std::size_t i = 0; i < shown.size(); ++i) {
-    std::size_t c = 0;
-    while (c < shown[i].size() && c < fin.size() && shown[i][c] == fin[c]) ++c;
-    agree[i] = c;
-  }
-  const std::size_t n = fin.size();
-  for (std::size_t j = 1; j <= n; ++j) {
-    const double ref = referenceTime(line.source_ends, j, n);
-    double first = line.revisions.back().t;
-    for (std::size_t i = 0; i < shown.size(); ++i) {
-      if (shown[i].size() >= j && shown[i][j - 1] == fin[j - 1]) {
-        first = line.revisions[i].t;
-        break;
-      }
-    }
-    // Stable from the revision after the last one whose first j tokens differ.
-    std::size_t from = 0;
-    for (std::size_t i = 0; i < shown.size(); ++i) {
-      if (agree[i] < j) from = i + 1;
-    }
-    from = std::min(from, shown.size() - 1);
-    out.first_display.push_back(first - ref);
-    out.time_to_stable.push_back(line.revisions[from].t - ref);
-  }
-  return out;
-}
-
 std::vector<FinalOnlyText> finalOnlyTranslations(const std::vector<const CorpusItem*>& items,
                                                  const RulerTranslateFn& translate) {
   std::vector<FinalOnlyText> out;
@@ -372,10 +305,10 @@ LineFigures runLineMode(const std::vector<const CorpusItem*>& items,
     std::string item_finals;
     for (const auto& rec : il.lines) {
       ++f.lines;
-      f.revisions += static_cast<long long>(rec.shown.revisions.size());
+      f.revisions += static_cast<long long>(rec.shown.size());
       ++lines_per_result[rec.result_id];
       appendText(item_finals, rec.final_text);
-      TokenTimes tt = measureLine(rec.shown);
+      const lines::TokenTimes tt = lines::measureRevisions(rec.shown, rec.source_ends);
       f.erased_tokens += tt.erased_tokens;
       f.final_tokens += tt.final_tokens;
       f.measured_tokens += static_cast<long long>(tt.first_display.size());
@@ -384,8 +317,9 @@ LineFigures runLineMode(const std::vector<const CorpusItem*>& items,
       const std::size_t n = lines::tokens(rec.final_text).size();
       for (const auto& p : rec.pieces) {
         ++f.spoken_pieces;
-        if (rec.shown.source_ends.empty() || n == 0) continue;
-        speech.push_back(p.t - referenceTime(rec.shown.source_ends, std::min(p.first_token, n), n));
+        if (rec.source_ends.empty() || n == 0) continue;
+        speech.push_back(p.t -
+                         lines::referenceTime(rec.source_ends, std::min(p.first_token, n), n));
       }
     }
     for (const auto& [id, count] : lines_per_result) {

@@ -4,10 +4,8 @@
 // parley's segments) or a revise lane (src/lines: each line re-translated as it grows, shown
 // under a display policy, spoken in settled pieces).
 //
-// For every token j of a line's final text (n tokens) whose source has m words ending at
-// e_1..e_m, the reference time is e_k with k = ceil(j * m / n). Measured against it: first
-// display (the first revision showing that token at position j) and time to stable (from when
-// positions 1..j of the displayed text equal the final text's and never change again). Also the
+// Per token of each line's final text, first display and time to stable after the token's
+// reference time (lines/measure.h, shared with the live server's histogram). Also the
 // normalized erasure of the displayed stream, the chrF of final lines and of the spoken text
 // against final-only's translation, speech-start latency, and the translation cost.
 //
@@ -23,6 +21,7 @@
 #include "core/stats.h"
 #include "engine/config.h"
 #include "lines/lines.h"
+#include "lines/measure.h"
 
 namespace parley::bench {
 
@@ -109,29 +108,5 @@ std::vector<LineTargetCheck> checkLineTargets(const LineFigures& figures);
 // The lane that meets the most targets on `real` (then on `synth`, then the lower time to stable
 // p50); empty when there are no line figures.
 std::string bestLineLane(const std::vector<LineFigures>& figures);
-
-// Pure helpers, exposed for tests. Tokens as the ruler compares them: split on spaces,
-// core::normalizeWord, the Spanish opening marks (¿ ¡) dropped, empty tokens dropped.
-std::vector<std::string> rulerTokens(const std::string& text);
-
-// One line as displayed: its revisions (time, displayed text) in order, the last one final,
-// and the end times of its source words.
-struct DisplayedLine {
-  struct Shown {
-    double t = 0;
-    std::string text;
-  };
-  std::vector<Shown> revisions;
-  std::vector<double> source_ends;  // e_1..e_m
-};
-struct TokenTimes {
-  std::vector<double> first_display;   // per final token with a reference time
-  std::vector<double> time_to_stable;  // ... minus the reference time
-  long long erased_tokens = 0;
-  long long final_tokens = 0;
-};
-TokenTimes measureLine(const DisplayedLine& line);
-// Reference time of token j (1-based) of n for a source of m words ending at `ends`.
-double referenceTime(const std::vector<double>& ends, std::size_t j, std::size_t n);
 
 }  // namespace parley::bench

@@ -69,18 +69,6 @@ StreamComparison compareStream(const std::vector<ForwardedToken>& forwarded,
   return c;
 }
 
-long long erasedTokens(const std::vector<std::vector<std::string>>& hypotheses) {
-  long long erased = 0;
-  for (std::size_t i = 1; i < hypotheses.size(); ++i) {
-    const auto& a = hypotheses[i - 1];
-    const auto& b = hypotheses[i];
-    std::size_t lcp = 0;
-    while (lcp < a.size() && lcp < b.size() && a[lcp] == b[lcp]) ++lcp;
-    erased += static_cast<long long>(a.size() - lcp);
-  }
-  return erased;
-}
-
 double chrF(std::string_view hypothesis, std::string_view reference, int max_order, double beta) {
   std::vector<char32_t> h, r;
   for (char32_t c : codePoints(hypothesis))

@@ -13,6 +13,7 @@
 #include "core/stats.h"
 #include "core/words.h"
 #include "engine/types.h"
+#include "lines/measure.h"
 
 namespace parley::bench {
 
@@ -52,8 +53,8 @@ StreamComparison compareStream(const std::vector<ForwardedToken>& forwarded,
                                const std::vector<FinalToken>& final_words);
 
 // Erasure of one result's hypothesis sequence (partials in arrival order, the final last):
-// sum over consecutive pairs of the tokens of the earlier one beyond their common prefix.
-long long erasedTokens(const std::vector<std::vector<std::string>>& hypotheses);
+// lines::erasedTokens (lines/measure.h), the measure the caption lines use too.
+using lines::erasedTokens;
 
 // chrF (Popovic 2015): character n-grams for n = 1..max_order over the texts with whitespace
 // removed (Unicode code points); average precision P and recall R over the orders that have

@@ -5,6 +5,9 @@
 #include <limits>
 #include <utility>
 
+#include "core/words.h"
+#include "lines/measure.h"
+
 namespace parley::lines {
 
 namespace {
@@ -23,6 +26,9 @@ constexpr std::size_t kResultsKept = 64;
 constexpr std::size_t kPendingFinalsKept = 32;
 // Lines remembered as finished by a LineView (a later update for one of them is ignored).
 constexpr std::size_t kFinishedKept = 256;
+// Revisions of an open line kept for its token time to stable; a line revised more often than
+// this (a result that runs on without a final) is not measured.
+constexpr std::size_t kHistoryKept = 512;
 
 engine::Word asWord(const ForwardedWord& w) { return {w.text, w.start, w.end, w.kind, {}, {}, {}}; }
 
@@ -508,9 +514,9 @@ bool LineView::finishedRecently(long long line) const {
 }
 
 Revision LineView::numbered(State& state, Revision rev) {
-  const auto before = tokens(state.shown);
-  const auto after = tokens(rev.text);
-  rev.erased_tokens = static_cast<int>(before.size() - commonPrefix(before, after));
+  // Erasure as the bench measures it (lines/measure.h): comparison tokens taken back.
+  rev.erased_tokens =
+      static_cast<int>(erasedTokens({comparisonTokens(state.shown), comparisonTokens(rev.text)}));
   rev.rev = ++state.rev;
   if (rev.rev == 1) ++stats_.lines;
   ++stats_.revisions;
@@ -519,10 +525,12 @@ Revision LineView::numbered(State& state, Revision rev) {
   if (rev.untranslated) ++stats_.untranslated;
   state.shown = rev.text;
   state.stable_chars = rev.stable_chars;
+  if (state.history.size() < kHistoryKept) state.history.push_back({now_, rev.text});
   return rev;
 }
 
-std::optional<Revision> LineView::update(const SourceLine& line) {
+std::optional<Revision> LineView::update(const SourceLine& line, double now) {
+  now_ = now;
   if (finishedRecently(line.line)) return std::nullopt;
   auto it = std::find_if(states_.begin(), states_.end(),
                          [&](const auto& s) { return s.first == line.line; });
@@ -541,7 +549,7 @@ std::optional<Revision> LineView::update(const SourceLine& line) {
   rev.audio_end = line.audio_end;
 
   if (line.final) {
-    Revision out = finalRevision(s, std::move(rev));
+    Revision out = finalRevision(s, std::move(rev), line);
     if (finished_.size() < kFinishedKept) {
       finished_.push_back(line.line);
     } else {
@@ -645,7 +653,7 @@ std::optional<Revision> LineView::update(const SourceLine& line) {
   return numbered(s, std::move(rev));
 }
 
-Revision LineView::finalRevision(State& s, Revision rev) {
+Revision LineView::finalRevision(State& s, Revision rev, const SourceLine& line) {
   const std::string& source = rev.source_text;
   std::optional<std::string> tr;
   if (s.have_last && source == s.last_source) {
@@ -660,7 +668,7 @@ Revision LineView::finalRevision(State& s, Revision rev) {
   const std::vector<std::string> final_tokens = tokens(*tr);
   rev.text = join(final_tokens);
   rev.stable_chars = rev.text.size();
-  stats_.final_tokens += static_cast<long long>(final_tokens.size());
+  stats_.final_tokens += static_cast<long long>(comparisonTokens(rev.text).size());
 
   rev.settled_changed = !startsWith(final_tokens, s.settled);
   if (rev.settled_changed) ++stats_.settled_changes;
@@ -676,7 +684,16 @@ Revision LineView::finalRevision(State& s, Revision rev) {
   }
   if (rev.spoken_mismatch) ++stats_.spoken_mismatches;
   s.done = true;
-  return numbered(s, std::move(rev));
+  Revision out = numbered(s, std::move(rev));
+  // Token time to stable, when every revision of the line was kept.
+  if (s.history.size() < kHistoryKept) {
+    std::vector<double> ends;
+    for (const auto& w : line.confirmed ? line.final_words : line.committed) {
+      if (!core::normalizeWord(w.text).empty()) ends.push_back(w.end);
+    }
+    out.time_to_stable = measureRevisions(s.history, ends).time_to_stable;
+  }
+  return out;
 }
 
 }  // namespace parley::lines

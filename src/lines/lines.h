@@ -25,6 +25,7 @@
 #include "core/result.h"
 #include "engine/config.h"
 #include "engine/types.h"
+#include "lines/measure.h"
 
 namespace parley::lines {
 
@@ -40,13 +41,19 @@ inline std::optional<DisplayPolicy> parseDisplayPolicy(std::string_view text) {
   return engine::parseLinePolicy(text);
 }
 
+// The defaults are the engine configuration's (the flag keys line_policy, line_mask_k,
+// line_min_split_words, line_max_words, speak_min_words), chosen from the bench's figures.
 struct LineConfig {
-  DisplayPolicy policy = DisplayPolicy::kAgree;
-  int mask_k = 2;           // kMaskK: words hidden at the end of a non-final translation, 0..10
-  int min_split_words = 8;  // a line may close at a clause or sentence end from this many words
-  int max_line_words = 20;  // a line closes at this many committed words regardless, >= min
-  int speak_min_words = 4;  // settled, unspoken words needed to speak a piece (a settled clause
-                            // or sentence end speaks at once), 1..50
+  DisplayPolicy policy = engine::EngineConfig{}.line_policy;
+  int mask_k = engine::EngineConfig{}.line_mask_k;  // kMaskK: words hidden at the end of a
+                                                    // non-final translation, 0..10
+  // A line may close at a clause or sentence end from this many words.
+  int min_split_words = engine::EngineConfig{}.line_min_split_words;
+  // A line closes at this many committed words regardless, >= min_split_words.
+  int max_line_words = engine::EngineConfig{}.line_max_words;
+  // Settled, unspoken words needed to speak a piece (a settled clause or sentence end speaks at
+  // once), 1..50.
+  int speak_min_words = engine::EngineConfig{}.speak_min_words;
   // Every problem with the key name and range ("lines.mask_k must be in [0, 10] (got 11)").
   std::vector<std::string> validate() const;
 };
@@ -154,16 +161,21 @@ struct Revision {
   std::string speak;
   // What this revision did (also summed in LineStats).
   int erased_tokens = 0;         // tokens of the previous revision's text beyond the common prefix
+                                 // (comparison tokens, lines/measure.h)
   bool settled_changed = false;  // final revision changed text that had been marked stable
   bool spoken_mismatch = false;  // final translation differs from what was already spoken
   bool untranslated = false;     // the translation failed; text is the source
+  // Final revision: per token of `text`, the seconds from its reference time to the moment it
+  // settled on screen (lines/measure.h; the `now` of each update). Empty when the line had no
+  // source word times or more revisions than are kept.
+  std::vector<double> time_to_stable;
 };
 
 struct LineStats {
   long long lines = 0;  // lines that got at least one revision
   long long revisions = 0;
   long long erased_tokens = 0;
-  long long final_tokens = 0;     // tokens of final texts (erasure is erased / final tokens)
+  long long final_tokens = 0;     // comparison tokens of final texts (erasure is erased / final)
   long long settled_changes = 0;  // finals that changed settled text
   long long spoken_pieces = 0;
   long long spoken_mismatches = 0;
@@ -179,7 +191,8 @@ class LineView {
 
   // The revision for this update of a source line, or nullopt when what a listener sees would
   // not change (same text, same stable_chars, not final, nothing new to speak).
-  std::optional<Revision> update(const SourceLine& line);
+  // `now`: when the revision is shown (session seconds), for the token time to stable.
+  std::optional<Revision> update(const SourceLine& line, double now = 0);
   // Live policy change (a flag change): applies from the next update.
   void setConfig(const LineConfig& config);
   const LineStats& stats() const { return stats_; }
@@ -200,10 +213,11 @@ class LineView {
     std::vector<std::string> settled;  // tokens of the settled (stable) prefix
     std::string tentative_source;      // kAgree: the last committed + tentative text translated
     std::string tentative_translation;
+    std::vector<ShownText> history;  // revisions shown, for the token time to stable
   };
   // The translation of `source` (identity without a TranslateFn); nullopt when it failed.
   std::optional<std::string> translateText(std::string_view source);
-  Revision finalRevision(State& state, Revision rev);
+  Revision finalRevision(State& state, Revision rev, const SourceLine& line);
   Revision numbered(State& state, Revision rev);
   bool finishedRecently(long long line) const;
 
@@ -213,6 +227,7 @@ class LineView {
   std::vector<long long> finished_;  // recently finished lines (a later update is ignored)
   std::size_t finished_head_ = 0;
   LineStats stats_;
+  double now_ = 0;  // of the update being made
 };
 
 // The line settings of a session's configuration (the flag keys line_policy, line_mask_k,

@@ -9,6 +9,8 @@
 #include <utility>
 
 #include "asr/pocketsphinx/pocketsphinx_recognizer.h"
+#include "core/clock.h"
+#include "core/log.h"
 #include "pipeline/session_pipeline.h"
 #include "translate/apertium/apertium_translator.h"
 #include "translate/translator.h"
@@ -52,8 +54,8 @@ class EmbeddedServices final : public Services {
       return false;
     }
     std::lock_guard lock(mu_);
-    for (const auto& [lang, translator] : translators_) {
-      if (!translator->available()) {
+    for (const auto& [lang, loaded] : translators_) {
+      if (!loaded.translator->available()) {
         if (why) *why = "translator " + lang + " is restarting";
         return false;
       }
@@ -69,9 +71,14 @@ class EmbeddedServices final : public Services {
     return ps::createRecognizer(config);
   }
 
-  core::Result<translate::Translator*> translator(const std::string& lang) override {
+  core::Result<std::shared_ptr<translate::Translator>> translator(
+      const std::string& lang) override {
     std::lock_guard lock(mu_);
-    if (auto it = translators_.find(lang); it != translators_.end()) return it->second.get();
+    const double now = clock_->now();
+    if (auto it = translators_.find(lang); it != translators_.end()) {
+      it->second.last_used = now;
+      return it->second.translator;
+    }
     const char* pair = translate::apertiumPairFromEnglish(lang);
     if (!pair) {
       return core::Error::notFound("no translation from English into '" + lang +
@@ -83,20 +90,49 @@ class EmbeddedServices final : public Services {
     if (!options_.apertium_modes_dir.empty()) config.modes_dir = options_.apertium_modes_dir;
     auto created = translate::createCachedApertiumTranslator(config, cache_);
     if (!created.ok()) return created.error();
-    auto* raw = created->get();
-    translators_.emplace(lang, std::move(*created));
-    return raw;
+    std::shared_ptr<translate::Translator> shared = std::move(*created);
+    translators_.emplace(lang, Loaded{shared, now});
+    return shared;
   }
 
   core::Result<tts::Synthesizer*> synthesizer() override { return synthesizer_.get(); }
 
   std::string voiceFor(const std::string& lang) const override { return voiceOf(lang); }
 
+  std::vector<std::string> releaseIdleTranslators(double idle_seconds) override {
+    std::vector<std::string> released;
+    std::vector<std::shared_ptr<translate::Translator>> stopping;  // stopped outside the lock
+    {
+      std::lock_guard lock(mu_);
+      const double now = clock_->now();
+      for (auto it = translators_.begin(); it != translators_.end();) {
+        if (now - it->second.last_used >= idle_seconds && it->second.translator.use_count() == 1) {
+          released.push_back(it->first);
+          stopping.push_back(std::move(it->second.translator));
+          it = translators_.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (const auto& lang : released) {
+      core::log::info("translator_released", "", "translator unloaded after idle time",
+                      {{"lang", lang}, {"idle_seconds", idle_seconds}});
+    }
+    return released;
+  }
+
  private:
+  struct Loaded {
+    std::shared_ptr<translate::Translator> translator;
+    double last_used = 0;
+  };
   const EmbeddedOptions options_;
+  core::SystemClock system_clock_;
+  const core::Clock* clock_ = options_.clock ? options_.clock : &system_clock_;
   mutable std::mutex mu_;
   std::shared_ptr<translate::TranslationCache> cache_;
-  std::map<std::string, std::unique_ptr<translate::Translator>> translators_;
+  std::map<std::string, Loaded> translators_;
   std::unique_ptr<tts::Synthesizer> synthesizer_;
 };
 

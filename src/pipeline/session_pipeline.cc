@@ -29,7 +29,7 @@ core::Result<std::unique_ptr<asr::Recognizer>> Services::createRecognizer(const 
   return core::Error::unavailable("these services provide no recognizer");
 }
 
-core::Result<translate::Translator*> Services::translator(const std::string& lang) {
+core::Result<std::shared_ptr<translate::Translator>> Services::translator(const std::string& lang) {
   return core::Error::unavailable("these services provide no translator (for " + lang + ")");
 }
 
@@ -418,7 +418,9 @@ class PipelineImpl final : public SessionPipeline {
     }
     for (const auto& update : newestPerLine(std::move(pending.updates))) {
       for (const auto& lang : langs) {
-        auto rev = viewFor(lang).update(update);
+        // Shown about now (translation takes milliseconds): the token time to stable.
+        const double now = options_.timing == Timing::kClock ? sessionNow() : driver_.now();
+        auto rev = viewFor(lang).update(update, now);
         if (!rev) continue;
         LineMessage msg;
         msg.session_id = options_.session_id;

@@ -150,6 +150,8 @@ struct EmbeddedOptions {
   // Where apertium's mode files (<pair>.mode) are; empty: /usr/share/apertium/modes. Lets an
   // operator use pairs built from source (or a test a modified pipeline).
   std::string apertium_modes_dir;
+  // The clock of translator use (releaseIdleTranslators); nullptr: a steady system clock.
+  const core::Clock* clock = nullptr;
 };
 
 // Shared, process-wide backends.
@@ -167,9 +169,16 @@ class Services {
   // `grammar_path`: optional JSGF grammar (empty: the language model).
   virtual core::Result<std::unique_ptr<asr::Recognizer>> createRecognizer(
       const std::string& grammar_path);
-  // The shared translator from English into `lang` ("es"); kNotFound when the language is not
-  // installed. Thread-safe; caches translations.
-  virtual core::Result<translate::Translator*> translator(const std::string& lang);
+  // The shared translator from English into `lang` ("es"), loaded on first use; kNotFound when
+  // the language is not installed. Thread-safe; caches translations. The caller shares
+  // ownership while it holds the pointer, so a release never pulls it from under a call.
+  virtual core::Result<std::shared_ptr<translate::Translator>> translator(const std::string& lang);
+  // Unloads the translators nobody has asked for in `idle_seconds` and nobody holds (each one
+  // is a running apertium pipeline with its dictionaries). Returns their languages.
+  virtual std::vector<std::string> releaseIdleTranslators(double idle_seconds) {
+    (void)idle_seconds;
+    return {};
+  }
   // The shared synthesizer (voices named by language). Thread-safe.
   virtual core::Result<tts::Synthesizer*> synthesizer();
   // The synthesizer voice that speaks `lang` (default: the language code itself).

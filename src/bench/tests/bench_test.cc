@@ -328,6 +328,28 @@ TEST(LinesRuler, EveryReviseLaneEndsWithTheFinalTranslation) {
   EXPECT_GE(revise, 10);
 }
 
+TEST(LinesRuler, TargetsNameEveryFigure) {
+  LineFigures f;
+  f.time_to_stable.p50 = 1.0;
+  f.time_to_stable.p95 = 2.5;  // misses
+  f.first_display.p50 = 0.5;
+  f.normalized_erasure = 0.1;
+  f.final_chrf = 0.99;
+  f.final_chrf_unsplit = 1.0;
+  f.spoken_chrf = 0.95;
+  f.speech_start.p50 = 1.0;
+  f.mt_chars_ratio = 3.0;
+  int failed = 0;
+  for (const auto& c : checkLineTargets(f)) {
+    if (!c.pass) {
+      ++failed;
+      EXPECT_EQ(c.name, "time_to_stable_p95");
+    }
+  }
+  EXPECT_EQ(failed, 1);
+  EXPECT_EQ(checkLineTargets(f).size(), 9u);
+}
+
 TEST(Bench, SchemaCheckNamesLineFields) {
   BenchResult r;
   r.groups.push_back({});

@@ -590,6 +590,46 @@ TEST(LinesView, SetConfigAppliesFromTheNextUpdate) {
   EXPECT_EQ(view.update(l)->text, "yo vi el");  // "yo vi el perro" without its last word
 }
 
+TEST(LinesView, TheFinalRevisionCarriesEachTokensTimeToStable) {
+  LineTracker tracker(config(DisplayPolicy::kNone));
+  LineView view(config(DisplayPolicy::kNone), nullptr);  // identity: the source language
+  std::vector<Revision> revs;
+  auto show = [&](const std::vector<SourceLine>& lines, double now) {
+    for (const auto& l : lines) {
+      if (auto r = view.update(l, now)) revs.push_back(*r);
+    }
+  };
+  // Words end at 0.4, 0.9, 1.4 and 1.9 s.
+  show(tracker.onSegment(commit("r1", "I saw", 0)), 1.0);
+  show(tracker.onSegment(commit("r1", "the black", 2)), 2.2);
+  show(tracker.onEvent(finalEvent("r1", "I saw the black")), 2.5);
+  ASSERT_EQ(revs.size(), 3u);
+  EXPECT_TRUE(revs[0].time_to_stable.empty());  // only the final carries them
+  ASSERT_TRUE(revs[2].final);
+  ASSERT_EQ(revs[2].time_to_stable.size(), 4u);
+  EXPECT_NEAR(revs[2].time_to_stable[0], 0.6, 1e-9);  // "I" shown at 1.0, ended at 0.4
+  EXPECT_NEAR(revs[2].time_to_stable[1], 0.1, 1e-9);
+  EXPECT_NEAR(revs[2].time_to_stable[2], 0.8, 1e-9);  // "the" shown at 2.2, ended at 1.4
+  EXPECT_NEAR(revs[2].time_to_stable[3], 0.3, 1e-9);
+
+  // A final that changes a shown word: that token settles only at the final.
+  LineTracker t2(config(DisplayPolicy::kNone));
+  LineView v2(config(DisplayPolicy::kNone), nullptr);
+  revs.clear();
+  auto show2 = [&](const std::vector<SourceLine>& lines, double now) {
+    for (const auto& l : lines) {
+      if (auto r = v2.update(l, now)) revs.push_back(*r);
+    }
+  };
+  show2(t2.onSegment(commit("r1", "I saw the black", 0)), 2.0);
+  show2(t2.onEvent(finalEvent("r1", "I saw a black")), 3.0);
+  ASSERT_EQ(revs.size(), 2u);
+  ASSERT_EQ(revs[1].time_to_stable.size(), 4u);
+  EXPECT_NEAR(revs[1].time_to_stable[1], 2.0 - 0.9, 1e-9);
+  EXPECT_NEAR(revs[1].time_to_stable[2], 3.0 - 1.4, 1e-9);
+  EXPECT_NEAR(revs[1].time_to_stable[3], 3.0 - 1.9, 1e-9);  // after a changed token
+}
+
 TEST(LinesConfig, ValidatesEveryKey) {
   EXPECT_TRUE(LineConfig{}.validate().empty());
   LineConfig c;

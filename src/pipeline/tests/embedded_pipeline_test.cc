@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "pipeline/mode_compare.h"
 #include "pipeline/session_pipeline.h"
+#include "translate/translator.h"
 
 namespace parley::pipeline {
 namespace {
@@ -108,6 +109,31 @@ TEST(EmbeddedPipeline, UnknownLanguageIsNotFound) {
   auto b = (*services)->translator("es");
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(*a, *b);
+}
+
+TEST(EmbeddedPipeline, IdleTranslatorsAreReleasedOnlyWhenNobodyHoldsThem) {
+  core::ManualClock clock(0);
+  EmbeddedOptions options;
+  options.clock = &clock;
+  auto services = Services::createEmbedded(options);  // loads "es" at 0 s
+  ASSERT_TRUE(services.ok()) << services.error().message;
+  auto held = (*services)->translator("es");
+  ASSERT_TRUE(held.ok());
+  clock.set(30);
+  EXPECT_TRUE((*services)->releaseIdleTranslators(60).empty());  // used 30 s ago
+  clock.set(100);
+  EXPECT_TRUE((*services)->releaseIdleTranslators(60).empty());  // idle, but held
+  auto text = (*held)->translate("Good morning.");
+  EXPECT_TRUE(text.ok());
+  held = core::Error::internal("dropped");  // the last holder lets go
+  EXPECT_EQ((*services)->releaseIdleTranslators(60), std::vector<std::string>{"es"});
+  EXPECT_TRUE((*services)->releaseIdleTranslators(60).empty());
+  // Asked for again: loaded again, and it translates.
+  auto again = (*services)->translator("es");
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  auto retranslated = (*again)->translate("Good morning.");
+  ASSERT_TRUE(retranslated.ok());
+  EXPECT_EQ(*retranslated, *text);
 }
 
 }  // namespace

@@ -157,9 +157,11 @@ class FakeServices final : public Services {
   core::Result<std::unique_ptr<asr::Recognizer>> createRecognizer(const std::string&) override {
     return std::unique_ptr<asr::Recognizer>(std::make_unique<ScriptedRecognizer>(gate));
   }
-  core::Result<translate::Translator*> translator(const std::string& lang) override {
-    if (lang == "es") return &es;
-    if (lang == "fr") return &fr;
+  core::Result<std::shared_ptr<translate::Translator>> translator(
+      const std::string& lang) override {
+    // Not owned: the fakes live as long as the services.
+    if (lang == "es") return std::shared_ptr<translate::Translator>(std::shared_ptr<void>(), &es);
+    if (lang == "fr") return std::shared_ptr<translate::Translator>(std::shared_ptr<void>(), &fr);
     return core::Error::notFound("no translator for " + lang);
   }
   core::Result<tts::Synthesizer*> synthesizer() override { return &synth; }
