@@ -292,8 +292,11 @@ struct Engine::Impl {
       if (r.agreement.size() > keep) r.agreement.erase(r.agreement.begin());
     }
     r.frontier_end = std::min(r.frontier_end, lcp);
-    if (lcp < r.next || r.next > n) {
-      // The recognizer revised words already forwarded: find where new words begin.
+    if (lcp < r.next || r.next != r.forwarded.size()) {
+      // The recognizer revised or withdrew words already forwarded, now or in an earlier
+      // hypothesis that this one has not yet lined up with all of them again (a shorter
+      // partial, a stale one): find where new words begin, against every word forwarded so
+      // far, so that a withdrawn word proposed again is not re-sent (docs/engine.md, rule 1).
       r.next = alignForwarded(r.forwarded, r.slots).first;
     }
     r.last_update = now;
