@@ -221,8 +221,7 @@ struct Engine::Impl {
     out.segments.push_back(std::move(s));
   }
 
-  // ---- dedup (SPEC 3.6)
-  // ---------------------------------------------------------------------------
+  // ---- dedup (docs/engine.md, rule 6) ---------------------------------------------------------
   void expireDedup(double now) {
     while (!dedup.empty() && dedup.front().at + cfg.dedup_cache_ttl < now) dedup.pop_front();
   }
@@ -302,7 +301,7 @@ struct Engine::Impl {
     r.last_update = now;
   }
 
-  // Marks the committed prefix from the event's stability signal (SPEC 3.3).
+  // Marks the committed prefix from the event's stability signal (docs/engine.md, rule 3).
   void commit(ResultState& r, const RecognizerEvent& ev, double now, Output& out) {
     const std::size_t n = r.slots.size();
     std::size_t c = 0;
@@ -379,7 +378,7 @@ struct Engine::Impl {
     r.frontier_end = i;
   }
 
-  // ---- boundaries (SPEC 3.4) -------------------------------------------------------------------
+  // ---- boundaries (docs/engine.md, rule 4) ----------------------------------------------------
   struct Decision {
     std::size_t end = 0;  // forward slots[next .. end)
     SegmentKind kind = SegmentKind::kPartial;

@@ -1,4 +1,4 @@
-// Unit tests for each rule of SPEC section 3, driven with explicit times (a manual clock).
+// Unit tests for each rule of docs/engine.md, driven with explicit times (a manual clock).
 #include "engine/engine.h"
 
 #include <gtest/gtest.h>
