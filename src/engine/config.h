@@ -32,7 +32,7 @@ std::optional<LinePolicy> parseLinePolicy(std::string_view text);
 core::Result<Mode> parseMode(std::string_view text);
 
 struct EngineConfig {
-  // Runbook keys (SPEC section 4).
+  // The runbook's keys (docs/runbook.md, docs/flags.md; ranges in docs/configuration.md).
   double min_stability_threshold = 0.85;
   double max_buffer_timeout = 5.0;
   double pause_threshold = 2.0;

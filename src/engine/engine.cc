@@ -221,8 +221,7 @@ struct Engine::Impl {
     out.segments.push_back(std::move(s));
   }
 
-  // ---- dedup (SPEC 3.6)
-  // ---------------------------------------------------------------------------
+  // ---- dedup (docs/engine.md, rule 6) ---------------------------------------------------------
   void expireDedup(double now) {
     while (!dedup.empty() && dedup.front().at + cfg.dedup_cache_ttl < now) dedup.pop_front();
   }
@@ -292,14 +291,17 @@ struct Engine::Impl {
       if (r.agreement.size() > keep) r.agreement.erase(r.agreement.begin());
     }
     r.frontier_end = std::min(r.frontier_end, lcp);
-    if (lcp < r.next || r.next > n) {
-      // The recognizer revised words already forwarded: find where new words begin.
+    if (lcp < r.next || r.next != r.forwarded.size()) {
+      // The recognizer revised or withdrew words already forwarded, now or in an earlier
+      // hypothesis that this one has not yet lined up with all of them again (a shorter
+      // partial, a stale one): find where new words begin, against every word forwarded so
+      // far, so that a withdrawn word proposed again is not re-sent (docs/engine.md, rule 1).
       r.next = alignForwarded(r.forwarded, r.slots).first;
     }
     r.last_update = now;
   }
 
-  // Marks the committed prefix from the event's stability signal (SPEC 3.3).
+  // Marks the committed prefix from the event's stability signal (docs/engine.md, rule 3).
   void commit(ResultState& r, const RecognizerEvent& ev, double now, Output& out) {
     const std::size_t n = r.slots.size();
     std::size_t c = 0;
@@ -376,7 +378,7 @@ struct Engine::Impl {
     r.frontier_end = i;
   }
 
-  // ---- boundaries (SPEC 3.4) -------------------------------------------------------------------
+  // ---- boundaries (docs/engine.md, rule 4) ----------------------------------------------------
   struct Decision {
     std::size_t end = 0;  // forward slots[next .. end)
     SegmentKind kind = SegmentKind::kPartial;

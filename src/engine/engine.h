@@ -1,4 +1,4 @@
-// The partial-results engine (SPEC section 3): one instance per session, turning recognizer
+// The partial-results engine (docs/engine.md): one instance per session, turning recognizer
 // events into Segments that carry only words that will not change and were never forwarded.
 //
 // Pure and deterministic: time comes in as arguments, nothing here does I/O, locks, sleeps or
@@ -25,7 +25,7 @@
 
 namespace parley::engine {
 
-// One counter per engine metric of SPEC section 5 (names as in docs/metrics.md).
+// One counter per engine metric of docs/metrics.md (runbook names in the comments).
 struct EngineStats {
   long long events = 0;  // recognizer events processed (partial + final)
   long long partial_events = 0;

@@ -59,7 +59,8 @@ struct Segment {
 // Joins words into text: words separated by one space, punctuation attached to the word before.
 std::string joinWords(const std::vector<ForwardedWord>& words);
 std::string joinWords(const std::vector<Word>& words);
-// Dedup normalization (SPEC 3.6): lower case; strip . , ! ? ; : ' " ; collapse spaces; trim.
+// Dedup normalization (docs/engine.md, rule 6): lower case; strip . , ! ? ; : ' " ; collapse
+// spaces; trim.
 std::string normalizeForDedup(std::string_view text);
 // True when the word ends a sentence (. ? ! as a punct item or as the word's last character).
 bool endsSentence(const Word& w);

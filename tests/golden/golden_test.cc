@@ -1,7 +1,7 @@
 // Golden scenarios: every tests/golden/<scenario>/input.jsonl is replayed with the options in its
 // args file, through replay::replayTrace (what `parley replay` runs), and the output must equal
 // expected.jsonl byte for byte. PARLEY_UPDATE_GOLDEN=1 rewrites the expected files instead; the
-// diff is then reviewed by hand against SPEC section 3.
+// diff is then reviewed by hand against docs/engine.md.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -52,7 +52,8 @@ TEST_P(GoldenTest, ReplayMatchesExpected) {
     EXPECT_FALSE(s.text.empty()) << "seq " << s.seq;
     EXPECT_LE(s.audio_start, s.audio_end) << "seq " << s.seq;
   }
-  // Rate limit (SPEC 3.5): at most max_rate_per_second rate-limited segments in any second.
+  // Rate limit (docs/engine.md, rule 5): at most max_rate_per_second rate-limited segments in any
+  // second.
   std::vector<double> limited;
   for (const auto& s : result.segments) {
     if (s.kind == engine::SegmentKind::kPartial || s.kind == engine::SegmentKind::kTimeout) {

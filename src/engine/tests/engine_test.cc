@@ -1,4 +1,4 @@
-// Unit tests for each rule of SPEC section 3, driven with explicit times (a manual clock).
+// Unit tests for each rule of docs/engine.md, driven with explicit times (a manual clock).
 #include "engine/engine.h"
 
 #include <gtest/gtest.h>
@@ -349,6 +349,59 @@ TEST(Final, ContradictionIsLoggedNeverResent) {
   EXPECT_EQ(h.engine.stats().discrepancies, 1);
   EXPECT_EQ(h.engine.stats().discrepancy_warnings, 1);  // 2 of 4 words: 50%
   EXPECT_TRUE(h.noticed("discrepancy"));
+}
+
+// --- Rule 1: withdrawn words are never re-sent ----------------------------------------------
+
+bool rangesIncrease(const std::vector<Segment>& segs) {
+  for (std::size_t i = 1; i < segs.size(); ++i) {
+    if (segs[i].audio_start <= segs[i - 1].audio_end) return false;
+  }
+  return true;
+}
+
+// AWS-style: a partial whose items were all Stable is forwarded, the next partial of the result
+// withdraws its last word, the one after proposes it again with more words, then the final.
+TEST(AtMostOnce, WithdrawnStableWordIsNotResentWhenProposedAgain) {
+  Harness h;  // phrase policy: 4 committed words are a phrase
+  auto out = h.event(stable(hyp("r1", "one two three four"), 4), 1.0);
+  EXPECT_EQ(texts(out), "one two three four");
+  out = h.event(stable(hyp("r1", "one two three"), 3), 1.5);
+  EXPECT_TRUE(out.segments.empty());
+  out = h.event(stable(hyp("r1", "one two three four five six seven eight"), 8), 2.0);
+  EXPECT_EQ(texts(out), "five six seven eight");
+  out = h.event(hyp("r1", "one two three four five six seven eight nine.", false), 2.5);
+  EXPECT_EQ(texts(out), "nine.");
+  EXPECT_EQ(allText(h.all), "one two three four five six seven eight nine.");
+  EXPECT_TRUE(rangesIncrease(h.all));
+  EXPECT_EQ(h.engine.stats().discrepancies, 0);
+}
+
+// The withdrawn slot comes back as another word, and the final keeps that word: the forwarded
+// word is not taken back or re-sent; the final counts and logs it as a discrepancy.
+TEST(AtMostOnce, WithdrawnStableWordReplacedIsADiscrepancyNeverResent) {
+  Harness h;
+  h.event(stable(hyp("r1", "one two three four"), 4), 1.0);
+  h.event(stable(hyp("r1", "one two three"), 3), 1.5);
+  auto out = h.event(stable(hyp("r1", "one two three for five six seven eight"), 8), 2.0);
+  EXPECT_EQ(texts(out), "five six seven eight");
+  out = h.event(hyp("r1", "one two three for five six seven eight", false), 2.5);
+  EXPECT_TRUE(out.segments.empty());
+  EXPECT_EQ(allText(h.all), "one two three four five six seven eight");
+  EXPECT_TRUE(rangesIncrease(h.all));
+  EXPECT_EQ(h.engine.stats().discrepancies, 1);
+  EXPECT_TRUE(h.noticed("discrepancy"));
+}
+
+// An older partial delivered after a newer one is a withdrawal too.
+TEST(AtMostOnce, StalePartialAfterANewerOneResendsNothing) {
+  Harness h;
+  h.event(stable(hyp("r1", "one two three four"), 4), 1.0);
+  h.event(stable(hyp("r1", "one two"), 2), 1.1);  // stale
+  h.event(stable(hyp("r1", "one two"), 2), 1.2);  // and repeated
+  auto out = h.event(stable(hyp("r1", "one two three four five six seven eight"), 8), 2.0);
+  EXPECT_EQ(texts(out), "five six seven eight");
+  EXPECT_TRUE(rangesIncrease(h.all));
 }
 
 // --- Rules 8, 9, 10 ---------------------------------------------------------------------------
