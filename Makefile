@@ -2,7 +2,7 @@
 JOBS ?= 2
 PRESET ?= dev
 
-.PHONY: all deps configure build test demo bench release format tidy clean
+.PHONY: all deps configure build test demo bench release fuzz format tidy clean
 
 all: build
 
@@ -30,6 +30,15 @@ release: deps
 bench: release
 	@tools/bench.sh
 
+# `make fuzz`: the libFuzzer harnesses (clang, preset `fuzz`, build-fuzz/), each run FUZZ_SECONDS
+# (docs/fuzzing.md). FUZZERS=name,... runs a subset.
+FUZZ_SECONDS ?= 30
+FUZZERS ?=
+fuzz: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build build-fuzz -j $(JOBS) --target fuzzers
+	@tools/fuzz.sh build-fuzz $(FUZZ_SECONDS) $(FUZZERS)
+
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cc')
 
@@ -37,7 +46,7 @@ tidy: configure
 	clang-tidy -p build $$(git ls-files 'src/*.cc' 'apps/*.cc')
 
 clean:
-	rm -rf build build-release build-tsan
+	rm -rf build build-release build-tsan build-fuzz
 
 # `make serve`: the live server on http://localhost:8080 (docs/server.md).
 .PHONY: serve

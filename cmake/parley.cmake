@@ -51,20 +51,43 @@ function(parley_bench name)
   set_target_properties(${name} PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/benchmarks)
 endfunction()
 
-# parley_fuzz(<name> SOURCES x_fuzz.cc DEPS ...): a libFuzzer target when built with clang
-# (-DPARLEY_FUZZ=ON); otherwise nothing (the randomized robustness tests cover gcc builds).
+# parley_fuzz(<name> SOURCES x_fuzz.cc DEPS ... [LIBS ...]): a harness defining
+# LLVMFuzzerTestOneInput, with its seed corpus in fuzz_corpus/<name>/ next to it (docs/fuzzing.md).
+# - With -DPARLEY_FUZZ=ON (clang, preset `fuzz`): a libFuzzer binary; every library is built with
+#   coverage instrumentation, and the harness is listed in <build>/fuzzers.txt for tools/fuzz.sh.
+# - Otherwise (gcc, the regular ASan build): the same source linked with tests/fuzz/replay_main.cc,
+#   and a ctest `<name>_replay` (label fuzz) that runs it over every file of its seed corpus and of
+#   tests/fuzz/crashes/<name>/ (committed crash inputs), so that every input ever found is
+#   replayed on every `make test`.
 option(PARLEY_FUZZ "Build libFuzzer targets (needs clang)" OFF)
-function(parley_fuzz name)
-  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS" ${ARGN})
-  if(NOT PARLEY_FUZZ)
-    return()
+set(PARLEY_FUZZ_CRASHES_DIR ${CMAKE_SOURCE_DIR}/tests/fuzz/crashes)
+if(PARLEY_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+    message(FATAL_ERROR "PARLEY_FUZZ needs clang (cmake --preset fuzz)")
   endif()
-  add_executable(${name} ${ARG_SOURCES})
+  add_compile_options(-fsanitize=fuzzer-no-link)
+  file(WRITE ${CMAKE_BINARY_DIR}/fuzzers.txt "")
+  add_custom_target(fuzzers)
+endif()
+function(parley_fuzz name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;DEPS;LIBS" ${ARGN})
+  set(corpus ${CMAKE_CURRENT_SOURCE_DIR}/fuzz_corpus/${name})
+  set(crashes ${PARLEY_FUZZ_CRASHES_DIR}/${name})
+  if(PARLEY_FUZZ)
+    add_executable(${name} ${ARG_SOURCES})
+    target_compile_options(${name} PRIVATE -fsanitize=fuzzer)
+    target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+    add_dependencies(fuzzers ${name})
+    file(APPEND ${CMAKE_BINARY_DIR}/fuzzers.txt
+         "${name} ${CMAKE_CURRENT_BINARY_DIR}/${name} ${corpus} ${crashes}\n")
+  else()
+    add_executable(${name} ${ARG_SOURCES} ${CMAKE_SOURCE_DIR}/tests/fuzz/replay_main.cc)
+    add_test(NAME ${name}_replay COMMAND ${name} ${corpus} ${crashes})
+    set_tests_properties(${name}_replay PROPERTIES TIMEOUT 120 LABELS fuzz)
+  endif()
   foreach(d IN LISTS ARG_DEPS)
     target_link_libraries(${name} PRIVATE parley_${d})
-    # Instrument the libraries under test too, so libFuzzer sees their coverage.
-    target_compile_options(parley_${d} PRIVATE -fsanitize=fuzzer-no-link)
   endforeach()
-  target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
-  target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS})
+  target_compile_options(${name} PRIVATE -Wshadow -Wconversion -Wno-sign-conversion)
 endfunction()

@@ -361,6 +361,8 @@ core::Result<std::vector<float>> resample(std::span<const float> samples, int fr
   }
   const auto out_len = static_cast<std::size_t>(
       std::llround(static_cast<double>(samples.size()) * to_rate / from_rate));
+  // Too short for one output sample: soxr would be handed a null output buffer (and crash).
+  if (out_len == 0) return std::vector<float>{};
   std::vector<float> out(out_len);
   std::size_t done = 0;
   const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
@@ -406,7 +408,8 @@ std::vector<float> toFloat(std::span<const std::int16_t> samples) {
 std::vector<std::int16_t> toInt16(std::span<const float> samples) {
   std::vector<std::int16_t> out(samples.size());
   for (std::size_t i = 0; i < samples.size(); ++i) {
-    const double v = std::nearbyint(static_cast<double>(samples[i]) * 32768.0);
+    double v = std::nearbyint(static_cast<double>(samples[i]) * 32768.0);
+    if (std::isnan(v)) v = 0;  // a NaN sample (float WAV data) is silence; casting it is UB
     out[i] = static_cast<std::int16_t>(std::clamp(v, -32768.0, 32767.0));
   }
   return out;

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <nlohmann/json.hpp>
 
+#include "core/json_depth.h"
 #include "core/log.h"
 
 namespace parley::flags {
@@ -124,6 +125,11 @@ const Setting* FlagValue::find(std::string_view key) const {
 void FlagValue::put(Setting setting) { putSorted(settings, std::move(setting)); }
 
 core::Result<FlagValue> parseFlagValue(std::string_view text, std::vector<std::string>* warnings) {
+  // Unknown keys and messages print what was read: deep nesting would overflow the stack.
+  if (core::jsonNestedDeeperThan(text)) {
+    return core::Error::invalid("flag value is nested deeper than " +
+                                std::to_string(core::kMaxJsonNesting) + " levels");
+  }
   Json j = Json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) {
     // Parse again with exceptions to get the position of the error for the message.
@@ -131,7 +137,7 @@ core::Result<FlagValue> parseFlagValue(std::string_view text, std::vector<std::s
     try {
       Json ignored = Json::parse(text.begin(), text.end());
       (void)ignored;
-    } catch (const Json::parse_error& e) {
+    } catch (const Json::exception& e) {  // parse_error, or out_of_range for 1e400
       where = e.what();
     }
     return core::Error::invalid("flag value is not valid JSON: " + where);

@@ -8,6 +8,7 @@
 #include <string>
 #include <utility>
 
+#include "core/json_depth.h"
 #include "core/log.h"
 #include "engine/config.h"
 
@@ -471,30 +472,7 @@ core::Result<ParsedLine> parseJsonLine(const json& j, int line_no) {
 // everything that walks the parsed value (error messages, copies, destruction).
 constexpr int kMaxNesting = 32;
 
-bool nestedTooDeep(std::string_view line) {
-  int depth = 0;
-  bool in_string = false;
-  bool escaped = false;
-  for (char c : line) {
-    if (in_string) {
-      if (escaped)
-        escaped = false;
-      else if (c == '\\')
-        escaped = true;
-      else if (c == '"')
-        in_string = false;
-      continue;
-    }
-    if (c == '"') {
-      in_string = true;
-    } else if (c == '{' || c == '[') {
-      if (++depth > kMaxNesting) return true;
-    } else if (c == '}' || c == ']') {
-      --depth;
-    }
-  }
-  return false;
-}
+bool nestedTooDeep(std::string_view line) { return core::jsonNestedDeeperThan(line, kMaxNesting); }
 
 bool isBlank(std::string_view line) {
   for (char c : line) {

@@ -1,6 +1,7 @@
-// libFuzzer target for the trace parser (built with clang and -DPARLEY_FUZZ=ON):
-//   build-fuzz/src/ingest/ingest_trace_fuzz src/ingest/fuzz_corpus/
-// Checks that parsing never crashes and that whatever is accepted survives a write/read cycle.
+// Fuzz harness for the trace parser (docs/trace-format.md): one input is one line and also a
+// whole trace. Covers parley's native lines, AWS Transcribe TranscriptEvents (wrapped and bare,
+// `Stable` booleans) and float-stability events (`Stability`, `stability`). Parsing must never
+// crash; invariant: every accepted item survives a write/read cycle unchanged. docs/fuzzing.md.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,20 +12,27 @@
 #include "ingest/trace.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  namespace ingest = parley::ingest;
   std::string_view text(reinterpret_cast<const char*>(data), size);
-  auto parsed = parley::ingest::parseTraceLine(text, 1);
+  auto parsed = ingest::parseTraceLine(text, 1);
   if (parsed.ok()) {
     for (const auto& item : parsed->items) {
-      std::string line = parley::ingest::formatItemLine(item);
-      auto back = parley::ingest::parseTraceLine(line, 1);
-      if (!back.ok() || back->items.size() != 1 ||
-          parley::ingest::formatItemLine(back->items[0]) != line) {
+      std::string line = ingest::formatItemLine(item);
+      auto back = ingest::parseTraceLine(line, 1);
+      if (!back.ok() || back->items.size() != 1 || ingest::formatItemLine(back->items[0]) != line) {
+        std::abort();
+      }
+    }
+    if (parsed->header) {
+      std::string line = ingest::formatHeaderLine(*parsed->header);
+      auto back = ingest::parseTraceLine(line, 1);
+      if (!back.ok() || !back->header || ingest::formatHeaderLine(*back->header) != line) {
         std::abort();
       }
     }
   }
   std::istringstream in{std::string(text)};
-  parley::ingest::readTrace(
-      in, [](const parley::ingest::TraceItem&) {}, [](const parley::ingest::LineError&) {});
+  ingest::readTrace(
+      in, [](const ingest::TraceItem&) {}, [](const ingest::LineError&) {});
   return 0;
 }

@@ -24,6 +24,7 @@
 #include "core/log.h"
 #include "flags/report.h"
 #include "flags/rollout.h"
+#include "server/api_parse.h"
 #include "server/auto_rollback.h"
 #include "server/client_limits.h"
 #include "server/connection_limits.h"
@@ -83,37 +84,6 @@ bool isLangCode(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
   });
-}
-
-// The fields of a complaint (HTTP body or listener WebSocket message), all optional.
-struct ComplaintFields {
-  std::string listener_key;
-  std::string text;
-  long long last_seq = -1;  // -1: not given
-};
-
-// Reads `names` of a complaint object with their types; returns the problem in our own words
-// (never the JSON library's), empty when the fields are valid.
-std::string readComplaint(const Json& j, std::initializer_list<const char*> names,
-                          ComplaintFields* out) {
-  for (const char* name : names) {
-    auto it = j.find(name);
-    if (it == j.end()) continue;
-    std::string_view n = name;
-    if (n == "last_seq") {
-      if (!it->is_number_integer() || it->get<long long>() < 0) {
-        return "last_seq must be an integer >= 0";
-      }
-      out->last_seq = it->get<long long>();
-    } else if (!it->is_string()) {
-      return std::string(name) + " must be a string";
-    } else if (n == "listener_key") {
-      out->listener_key = it->get<std::string>();
-    } else if (n == "text") {
-      out->text = it->get<std::string>();
-    }  // lang: accepted and ignored (the listener's language is known from its key)
-  }
-  return {};
 }
 
 }  // namespace
@@ -348,16 +318,14 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
   // A listener's text frame: {"type":"complaint","text"?,"last_seq"?} is answered with
   // {"type":"complaint_received","counted","reason"?}; anything else is ignored.
   void handleListenerText() {
-    Json j = Json::parse(beast::buffers_to_string(buf_.data()), nullptr, false);
-    if (!j.is_object()) return;
-    auto type = j.find("type");
-    if (type == j.end() || !type->is_string() || type->get<std::string>() != "complaint") return;
-    ComplaintFields fields;
+    auto message = parseListenerMessage(beast::buffers_to_string(buf_.data()));
+    if (!message) return;
     ComplaintOutcome outcome;
-    if (std::string problem = readComplaint(j, {"text", "last_seq"}, &fields); !problem.empty()) {
+    if (!message->ok()) {
       (void)srv_.deps.registry->invalidComplaint(session_id_);
       outcome = {false, "invalid_input"};
     } else {
+      const ComplaintFields& fields = message->value;
       outcome = srv_.deps.registry->listenerComplaint(session_id_, connection_id_, fields.text,
                                                       fields.last_seq);
     }
@@ -380,14 +348,13 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
       srv_.deps.registry->speakerAudio(session_id_, pcm_);
       return true;
     }
-    std::string text = beast::buffers_to_string(data);
-    Json j = Json::parse(text, nullptr, false);
-    if (!j.is_object() || !j.contains("type") || !j["type"].is_string()) {
+    auto message = parseSpeakerMessage(beast::buffers_to_string(data));
+    if (!message) {
       closeNow(kCloseUnsupportedData,
                "expected binary PCM frames or JSON control messages {\"type\": ...}");
       return false;
     }
-    std::string type = j["type"].get<std::string>();
+    const std::string& type = *message;
     if (type == "end") {
       auto self = shared_from_this();
       net::post(srv_.blocking,
@@ -866,33 +833,12 @@ std::optional<HttpResponse> HttpServer::Impl::mayCreateSession(const HttpRequest
 std::optional<HttpResponse> HttpServer::Impl::createSession(const HttpRequest& req,
                                                             const std::string& remote) {
   if (auto denied = mayCreateSession(req, remote)) return denied;
-  Json body = Json::object();
-  if (!req.body().empty()) body = Json::parse(req.body(), nullptr, false);
-  if (!body.is_object()) {
-    return errorResponse(req, http::status::bad_request, "invalid_json",
-                         "the request body must be a JSON object");
+  auto parsed = parseSessionBody(req.body());
+  if (!parsed.ok()) {
+    return errorResponse(req, http::status::bad_request, parsed.problem->code,
+                         parsed.problem->message);
   }
-  auto invalid = [&](const std::string& message) {
-    return errorResponse(req, http::status::bad_request, "invalid_input", message);
-  };
-  SessionRequest request;
-  for (auto& [key, value] : body.items()) {
-    if (key == "source_language") {
-      if (!value.is_string()) return invalid("source_language must be a string");
-      request.source_language = value.get<std::string>();
-    } else if (key == "targets") {
-      bool ok = value.is_array() && std::all_of(value.begin(), value.end(),
-                                                [](const Json& x) { return x.is_string(); });
-      if (!ok) return invalid("targets must be an array of language codes");
-      request.targets = value.get<std::vector<std::string>>();
-    } else if (key == "public_transcript") {
-      if (!value.is_boolean()) return invalid("public_transcript must be true or false");
-      request.public_transcript = value.get<bool>();
-    } else {
-      return invalid("unknown key \"" + key +
-                     "\" (known: source_language, targets, public_transcript)");
-    }
-  }
+  const SessionRequest& request = parsed.value;
   if (deps.registry->atSessionLimit()) {
     auto res = errorResponse(req, http::status::too_many_requests, "too_many_sessions",
                              "the server holds its maximum of active sessions (max_sessions); "
@@ -957,19 +903,6 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
   auto fromError = [&](const core::Error& e) {
     return errorResponse(req, statusFor(e), errorName(e), e.message);
   };
-  auto parseBody = [&](Json* out) -> std::optional<HttpResponse> {
-    if (req.body().empty()) {
-      *out = Json::object();
-      return std::nullopt;
-    }
-    *out = Json::parse(req.body(), nullptr, false);
-    if (!out->is_object()) {
-      return errorResponse(req, http::status::bad_request, "invalid_json",
-                           "the request body must be a JSON object");
-    }
-    return std::nullopt;
-  };
-
   // Pages.
   if (parts.empty()) return get ? staticFile(req, "index.html") : methodNotAllowed();
   if (parts.size() == 1 && (parts[0] == "speak" || parts[0] == "ops" || parts[0] == "listen")) {
@@ -1163,18 +1096,13 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
       if (method != http::verb::post) return methodNotAllowed();
       // Counted only with the listener_key of a listener connected to this session; anything
       // else is answered 202 not_counted (or 400 when malformed) and never moves the rollout.
-      Json body = req.body().empty() ? Json::object() : Json::parse(req.body(), nullptr, false);
-      ComplaintFields fields;
-      const char* code = "invalid_json";
-      std::string problem = "the request body must be a JSON object";
-      if (body.is_object()) {
-        code = "invalid_input";
-        problem = readComplaint(body, {"listener_key", "text", "lang", "last_seq"}, &fields);
-      }
-      if (!problem.empty()) {
+      auto parsed = parseComplaintBody(req.body());
+      if (!parsed.ok()) {
         if (auto st = deps.registry->invalidComplaint(id); !st.ok()) return fromError(st.error());
-        return errorResponse(req, http::status::bad_request, code, problem);
+        return errorResponse(req, http::status::bad_request, parsed.problem->code,
+                             parsed.problem->message);
       }
+      const ComplaintFields& fields = parsed.value;
       auto outcome =
           deps.registry->complaint(id, fields.listener_key, fields.text, fields.last_seq);
       if (!outcome.ok()) return fromError(outcome.error());
@@ -1217,23 +1145,24 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
       return jsonResponse(req, http::status::ok, flags::historyJson(*h));
     }
     if (method != http::verb::post) return methodNotAllowed();
-    Json body;
-    if (auto bad = parseBody(&body)) return bad;
-    if (!body.contains("reason") || !body["reason"].is_string() ||
-        body["reason"].get<std::string>().empty()) {
-      return errorResponse(req, http::status::bad_request, "invalid_input",
-                           "reason is required (a non-empty string)");
-    }
-    std::string reason = body["reason"].get<std::string>();
-    std::string actor = "admin@" + (remote.empty() ? std::string("http") : remote);
+    FlagsEndpoint endpoint = FlagsEndpoint::kOther;
     if (parts.size() == 3 && parts[2] == "kill-switch") {
-      if (!body.contains("active") || !(body["active"].is_boolean() || body["active"].is_null())) {
-        return errorResponse(req, http::status::bad_request, "invalid_input",
-                             "active must be true, false or null (null: environment)");
-      }
-      std::optional<bool> active;
-      if (body["active"].is_boolean()) active = body["active"].get<bool>();
-      deps.flags->setKillSwitchOverride(active);
+      endpoint = FlagsEndpoint::kKillSwitch;
+    } else if (parts.size() == 3 && parts[2] == "revert") {
+      endpoint = FlagsEndpoint::kRevert;
+    } else if (parts.size() == 2) {
+      endpoint = FlagsEndpoint::kChange;
+    }
+    auto parsed = parseFlagsBody(endpoint, req.body());
+    if (!parsed.ok()) {
+      return errorResponse(req, http::status::bad_request, parsed.problem->code,
+                           parsed.problem->message);
+    }
+    const FlagsBody& body = parsed.value;
+    const std::string& reason = body.reason;
+    std::string actor = "admin@" + (remote.empty() ? std::string("http") : remote);
+    if (endpoint == FlagsEndpoint::kKillSwitch) {
+      deps.flags->setKillSwitchOverride(body.active);
       deps.registry->applyFlags();
       core::log::warn(
           "kill_switch_changed", "", "kill switch changed through the admin API",
@@ -1242,39 +1171,10 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
       return jsonResponse(req, http::status::ok, j.dump());
     }
     core::Result<flags::WriteResult> written = core::Error::internal("no change");
-    if (parts.size() == 3 && parts[2] == "revert") {
-      if (!body.contains("version") || !body["version"].is_number_integer()) {
-        return errorResponse(req, http::status::bad_request, "invalid_input",
-                             "version must be an integer");
-      }
-      written = flags::revertTo(*deps.param_store, deps.flag_env, body["version"].get<long long>(),
-                                actor, reason);
-    } else if (parts.size() == 2) {
-      flags::RolloutChange change;
-      if (body.contains("enabled")) {
-        if (!body["enabled"].is_boolean()) {
-          return errorResponse(req, http::status::bad_request, "invalid_input",
-                               "enabled must be true or false");
-        }
-        change.enabled = body["enabled"].get<bool>();
-      }
-      if (body.contains("rollout_percentage")) {
-        if (!body["rollout_percentage"].is_number_integer()) {
-          return errorResponse(req, http::status::bad_request, "invalid_input",
-                               "rollout_percentage must be an integer in [0, 100]");
-        }
-        change.rollout_percentage = body["rollout_percentage"].get<int>();
-      }
-      if (body.contains("set")) {
-        if (!body["set"].is_object()) {
-          return errorResponse(req, http::status::bad_request, "invalid_input",
-                               "set must be an object of key: value");
-        }
-        for (auto& [k, v] : body["set"].items()) {
-          change.sets.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
-        }
-      }
-      written = flags::writeChange(*deps.param_store, deps.flag_env, change, actor, reason);
+    if (endpoint == FlagsEndpoint::kRevert) {
+      written = flags::revertTo(*deps.param_store, deps.flag_env, body.version, actor, reason);
+    } else if (endpoint == FlagsEndpoint::kChange) {
+      written = flags::writeChange(*deps.param_store, deps.flag_env, body.change, actor, reason);
     } else {
       return errorResponse(req, http::status::not_found, "not_found", "no such endpoint");
     }

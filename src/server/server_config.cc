@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -418,9 +419,21 @@ std::vector<std::string> ServerConfig::validate() const {
 
 core::Status applyServerConfigFile(ServerConfig& config, engine::EngineConfig& engine,
                                    const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    // toml::parse_file's own words, as before the text was read here.
+    return core::Error::invalid(path + ": File could not be opened for reading (line 0)");
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return applyServerConfigToml(config, engine, text.str(), path);
+}
+
+core::Status applyServerConfigToml(ServerConfig& config, engine::EngineConfig& engine,
+                                   std::string_view toml_text, const std::string& path) {
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(toml_text, path);
   } catch (const toml::parse_error& e) {
     std::ostringstream o;
     o << path << ": " << e.description() << " (line " << e.source().begin.line << ")";

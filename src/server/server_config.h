@@ -77,6 +77,9 @@ struct ServerConfig {
 // key (`server.port`, `rollback.window_seconds`); ranges are left to validate().
 core::Status applyServerConfigFile(ServerConfig& config, engine::EngineConfig& engine,
                                    const std::string& path);
+// The same from TOML text; `path` names it in messages.
+core::Status applyServerConfigToml(ServerConfig& config, engine::EngineConfig& engine,
+                                   std::string_view toml_text, const std::string& path);
 
 // A promotion schedule as operators write it: "10:3600,50:86400,100" (obs::parsePromotionSchedule),
 // or "" / "none" for no schedule (the rollout is never raised).

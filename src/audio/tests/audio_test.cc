@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <numbers>
 #include <string>
 #include <vector>
@@ -358,6 +359,27 @@ TEST(Resample, EdgeCases) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.error().code, core::ErrorCode::kInvalidInput);
   EXPECT_FALSE(writeWav(tempPath("bad.wav"), {}, -5).ok());
+}
+
+// Found by audio_fuzz: NaN samples of a float WAV reached a float -> int16 cast (undefined).
+TEST(Convert, NanSamplesAreSilence) {
+  std::vector<float> f = {std::nanf(""), -std::nanf(""), 0.5f,
+                          std::numeric_limits<float>::infinity()};
+  auto s = toInt16(f);
+  EXPECT_EQ(s, (std::vector<std::int16_t>{0, 0, 16384, 32767}));
+}
+
+// Found by audio_fuzz: fewer input samples than one output sample (1 at 44.1 kHz -> 16 kHz)
+// handed soxr a null output buffer and crashed; it is no audio.
+TEST(Resample, TooShortForOneOutputSample) {
+  std::vector<float> one = {0.5f};
+  auto r = resample(std::span<const float>(one), 44100, 16000);
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->empty());
+  std::vector<std::int16_t> one16 = {1000};
+  auto r16 = resample(std::span<const std::int16_t>(one16), 48000, 16000);
+  ASSERT_TRUE(r16.ok());
+  EXPECT_TRUE(r16->empty());
 }
 
 TEST(Level, RmsAndConversion) {

@@ -81,6 +81,28 @@ TEST(FlagValue, RejectsMalformedJson) {
   }
 }
 
+// Found by flags_value_fuzz: a number too large for a double (1e400) is not a parse_error but
+// an out_of_range exception in nlohmann's second parse (for the message), which escaped and
+// terminated the process.
+TEST(FlagValue, RejectsNumberOverflow) {
+  auto v = parseFlagValue(R"({"enabled":true,"rollout_percentage":1,"x":0.5e3002})");
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.error().code, core::ErrorCode::kInvalidInput);
+  EXPECT_NE(v.error().message.find("number overflow"), std::string::npos) << v.error().message;
+}
+
+// Found by flags_value_fuzz (tests/fuzz/crashes/flags_value_fuzz/): an unknown key holding a value
+// nested tens of thousands of levels deep overflowed the stack when kept (printed) verbatim.
+TEST(FlagValue, RejectsDeepNesting) {
+  std::string deep = R"({"enabled":true,"rollout_percentage":1,"x":)" + std::string(100000, '[') +
+                     std::string(100000, ']') + "}";
+  auto v = parseFlagValue(deep);
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.error().message, "flag value is nested deeper than 32 levels");
+  auto shallow = parseFlagValue(R"({"enabled":true,"rollout_percentage":1,"x":[[[1]]]})");
+  ASSERT_TRUE(shallow.ok());
+}
+
 // Both sides of every engine key's range, from configKeys() (each key declared once).
 TEST(FlagValue, EveryEngineKeyIsCheckedOnBothSides) {
   for (const auto& key : engine::configKeys()) {
