@@ -90,13 +90,6 @@ struct CountingTranslator {
   }
 };
 
-bool sameLineConfig(const lines::LineConfig& a, const lines::LineConfig& b) {
-  return a.policy == b.policy &&
-         (a.policy != lines::DisplayPolicy::kMaskK || a.mask_k == b.mask_k) &&
-         a.min_split_words == b.min_split_words && a.max_line_words == b.max_line_words &&
-         a.speak_min_words == b.speak_min_words;
-}
-
 ModeSpec engineSpec(const LineModeSpec& lane) {
   ModeSpec m;
   m.name = lane.name;
@@ -221,7 +214,7 @@ std::vector<LineModeSpec> lineModes(const engine::EngineConfig& parley_config,
   const bool revise_shipped = parley_config.caption_mode == engine::CaptionMode::kRevise;
   out.back().shipped = !revise_shipped;
   auto revise = [&](std::string name, std::string description, lines::LineConfig lc) {
-    const bool shipped = revise_shipped && sameLineConfig(lc, defaults);
+    const bool shipped = revise_shipped && lc == defaults;
     out.push_back(
         {std::move(name), std::move(description), parley_mode, parley_config, true, lc, shipped});
   };

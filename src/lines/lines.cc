@@ -183,6 +183,7 @@ LineTracker::Line* LineTracker::openLine(const std::string& result_id, double st
   l.line.result_id = result_id;
   l.line.audio_start = start;
   l.line.audio_end = start;
+  l.config = config_;  // a settings change applies from the next line
   open_.push_back(std::move(l));
   return &open_.back();
 }
@@ -289,7 +290,7 @@ void LineTracker::appendCommitted(const std::string& result_id,
     if (sl.committed.empty()) sl.audio_start = w.start;
     sl.committed.push_back(w);
     setTimes(sl);
-    if (lineFull(config_, sl.committed) && !line->closed_for_commits) {
+    if (lineFull(line->config, sl.committed) && !line->closed_for_commits) {
       line->closed_for_commits = true;
       sl.tentative.clear();  // the hypothesis beyond it belongs to the next line
     }
@@ -499,6 +500,7 @@ LineView::LineView(LineConfig config, TranslateFn translate)
     : config_(std::move(config)), translate_(std::move(translate)) {}
 
 void LineView::setConfig(const LineConfig& config) { config_ = config; }
+void LineTracker::setConfig(const LineConfig& config) { config_ = config; }
 
 std::optional<std::string> LineView::translateText(std::string_view source) {
   if (!translate_ || source.empty()) return join(tokens(source));
@@ -536,6 +538,7 @@ std::optional<Revision> LineView::update(const SourceLine& line, double now) {
                          [&](const auto& s) { return s.first == line.line; });
   if (it == states_.end()) {
     states_.emplace_back(line.line, State{});
+    states_.back().second.config = config_;  // a settings change applies from the next line
     it = states_.end() - 1;
   }
   State& s = it->second;
@@ -589,12 +592,13 @@ std::optional<Revision> LineView::update(const SourceLine& line, double now) {
   const std::vector<std::string> committed = tokens(s.last_translation);
 
   std::vector<std::string> display;
-  switch (config_.policy) {
+  const LineConfig& config = s.config;
+  switch (config.policy) {
     case DisplayPolicy::kNone:
       display = committed;
       break;
     case DisplayPolicy::kMaskK: {
-      const std::size_t hide = std::min(committed.size(), static_cast<std::size_t>(config_.mask_k));
+      const std::size_t hide = std::min(committed.size(), static_cast<std::size_t>(config.mask_k));
       display.assign(committed.begin(), committed.end() - static_cast<long>(hide));
       break;
     }
@@ -619,7 +623,7 @@ std::optional<Revision> LineView::update(const SourceLine& line, double now) {
         // full (max_line_words: no word will be added to it).
         const bool complete =
             !line.committed.empty() && (endsClauseOrSentence(line.committed.back()) ||
-                                        countWords(line.committed) >= config_.max_line_words);
+                                        countWords(line.committed) >= config.max_line_words);
         display = committed;
         if (!display.empty() && !complete) display.pop_back();
       }
@@ -638,7 +642,7 @@ std::optional<Revision> LineView::update(const SourceLine& line, double now) {
   // Speech: settled tokens not spoken yet, once there are enough or they end a clause.
   if (s.settled.size() > s.spoken_tokens) {
     const std::size_t unspoken = s.settled.size() - s.spoken_tokens;
-    if (unspoken >= static_cast<std::size_t>(config_.speak_min_words) ||
+    if (unspoken >= static_cast<std::size_t>(config.speak_min_words) ||
         endsClauseToken(s.settled.back())) {
       std::vector<std::string> piece(s.settled.begin() + static_cast<long>(s.spoken_tokens),
                                      s.settled.end());

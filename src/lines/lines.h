@@ -56,6 +56,7 @@ struct LineConfig {
   int speak_min_words = engine::EngineConfig{}.speak_min_words;
   // Every problem with the key name and range ("lines.mask_k must be in [0, 10] (got 11)").
   std::vector<std::string> validate() const;
+  bool operator==(const LineConfig&) const = default;
 };
 
 // One source line as the tracker knows it after an update.
@@ -99,6 +100,8 @@ class LineTracker {
   std::vector<SourceLine> onSegment(const engine::Segment& segment);
   // End of stream: every open line closes unconfirmed.
   std::vector<SourceLine> finish();
+  // Live settings change: the line split applies to the lines opened after it.
+  void setConfig(const LineConfig& config);
 
   long long linesOpened() const { return next_line_ - 1; }
 
@@ -106,6 +109,7 @@ class LineTracker {
   struct Line {
     SourceLine line;
     bool closed_for_commits = false;  // split: later commits go to the next line
+    LineConfig config;                // the settings when the line opened
   };
   // What the tracker keeps of a result besides its lines.
   struct ResultState {
@@ -193,7 +197,8 @@ class LineView {
   // not change (same text, same stable_chars, not final, nothing new to speak).
   // `now`: when the revision is shown (session seconds), for the token time to stable.
   std::optional<Revision> update(const SourceLine& line, double now = 0);
-  // Live policy change (a flag change): applies from the next update.
+  // Live settings change (a flag change): applies to the lines that start after it; a line keeps
+  // the settings it started with, so that its revisions stay consistent.
   void setConfig(const LineConfig& config);
   const LineStats& stats() const { return stats_; }
 
@@ -214,6 +219,7 @@ class LineView {
     std::string tentative_source;      // kAgree: the last committed + tentative text translated
     std::string tentative_translation;
     std::vector<ShownText> history;  // revisions shown, for the token time to stable
+    LineConfig config;               // the settings when the line started
   };
   // The translation of `source` (identity without a TranslateFn); nullopt when it failed.
   std::optional<std::string> translateText(std::string_view source);

@@ -59,7 +59,11 @@ struct AddTargetCommand {
 struct RemoveTargetCommand {
   std::string lang;
 };
-using Command = std::variant<SetModeCommand, AddTargetCommand, RemoveTargetCommand>;
+struct SetLineConfigCommand {
+  lines::LineConfig config;
+};
+using Command =
+    std::variant<SetModeCommand, AddTargetCommand, RemoveTargetCommand, SetLineConfigCommand>;
 
 // What the segments produced by one piece of delivery-thread work share.
 struct WorkContext {
@@ -80,6 +84,7 @@ struct PendingSegment {
 struct PendingLines {
   std::vector<lines::SourceLine> updates;
   std::vector<std::string> targets;
+  lines::LineConfig config;  // the session's line settings when the updates were made
 };
 
 // The newest update of each line, in line order: while the translator is behind, a line's
@@ -189,6 +194,9 @@ class PipelineImpl final : public SessionPipeline {
 
   void setMode(engine::Mode mode) override { post(SetModeCommand{mode}); }
   void addTarget(const std::string& lang) override { post(AddTargetCommand{lang}); }
+  void setLineConfig(const lines::LineConfig& config) override {
+    post(SetLineConfigCommand{config});
+  }
   void removeTarget(const std::string& lang) override { post(RemoveTargetCommand{lang}); }
 
   void finish() override {
@@ -324,6 +332,10 @@ class PipelineImpl final : public SessionPipeline {
       }
     } else if (const auto* r = std::get_if<RemoveTargetCommand>(&command)) {
       targets_.erase(std::remove(targets_.begin(), targets_.end(), r->lang), targets_.end());
+    } else if (const auto* c = std::get_if<SetLineConfigCommand>(&command)) {
+      // From the next line on: the tracker here, the views with the next updates.
+      line_config_ = c->config;
+      if (tracker_) tracker_->setConfig(line_config_);
     }
   }
 
@@ -396,7 +408,7 @@ class PipelineImpl final : public SessionPipeline {
   // To the caption thread (live timing), or revised right here (arrival model).
   void flushLines() {
     if (line_updates_.empty()) return;
-    PendingLines pending{std::move(line_updates_), targets_};
+    PendingLines pending{std::move(line_updates_), targets_, line_config_};
     line_updates_.clear();
     if (options_.timing != Timing::kClock) {
       reviseLines(pending);
@@ -415,6 +427,10 @@ class PipelineImpl final : public SessionPipeline {
     std::vector<std::string> langs = {kSourceLanguage};
     for (const auto& t : pending.targets) {
       if (std::find(langs.begin(), langs.end(), t) == langs.end()) langs.push_back(t);
+    }
+    if (pending.config != view_config_) {
+      view_config_ = pending.config;
+      for (auto& [lang, view] : views_) view.setConfig(view_config_);
     }
     for (const auto& update : newestPerLine(std::move(pending.updates))) {
       for (const auto& lang : langs) {
@@ -461,8 +477,7 @@ class PipelineImpl final : public SessionPipeline {
         return (*translator)->translate(text);
       };
     }
-    return views_.emplace(lang, lines::LineView(options_.line_config, std::move(translate)))
-        .first->second;
+    return views_.emplace(lang, lines::LineView(view_config_, std::move(translate))).first->second;
   }
 
   // Live timing: the segment goes to the caption thread, so that a slow translator or
@@ -501,7 +516,7 @@ class PipelineImpl final : public SessionPipeline {
       if (!batch.empty()) caption(batch);
       if (!line_batches.empty()) {
         // One batch: the newest update per line, translated once per language.
-        PendingLines all{{}, line_batches.back().targets};
+        PendingLines all{{}, line_batches.back().targets, line_batches.back().config};
         for (auto& b : line_batches) {
           for (auto& u : b.updates) all.updates.push_back(std::move(u));
         }
@@ -684,7 +699,9 @@ class PipelineImpl final : public SessionPipeline {
 
   // Delivery thread only.
   std::optional<lines::LineTracker> tracker_;
-  std::vector<lines::SourceLine> line_updates_;  // gathered while the engine runs
+  lines::LineConfig line_config_ = options_.line_config;  // delivery thread
+  lines::LineConfig view_config_ = options_.line_config;  // caption stage
+  std::vector<lines::SourceLine> line_updates_;           // gathered while the engine runs
   engine::Driver driver_;
   std::vector<std::string> targets_;
   asr::ArrivalModel arrival_model_;

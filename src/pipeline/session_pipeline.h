@@ -205,6 +205,8 @@ class SessionPipeline {
   virtual void setMode(engine::Mode mode) = 0;
   virtual void addTarget(const std::string& lang) = 0;
   virtual void removeTarget(const std::string& lang) = 0;
+  // Caption-line settings changed (a flag change): lines that start after it follow them.
+  virtual void setLineConfig(const lines::LineConfig& config) = 0;
   // End of audio: drains every stage and delivers the last captions, then returns.
   virtual void finish() = 0;
   virtual PipelineStats stats() const = 0;

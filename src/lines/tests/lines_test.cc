@@ -572,10 +572,7 @@ TEST(LinesView, LateUpdatesAndEventsAfterTheFinalAreIgnored) {
   EXPECT_FALSE(view.update(l).has_value());
 }
 
-TEST(LinesView, SetConfigAppliesFromTheNextUpdate) {
-  Feed run(config(DisplayPolicy::kNone));
-  run.seg(commit("r1", "I saw the black", 0));
-  EXPECT_EQ(run.all.back().text, "yo vi el negro");
+TEST(LinesView, SetConfigAppliesFromTheNextLine) {
   LineView view(config(DisplayPolicy::kNone), fakeTranslator());
   SourceLine l;
   l.line = 1;
@@ -586,8 +583,30 @@ TEST(LinesView, SetConfigAppliesFromTheNextUpdate) {
   LineConfig masked = config(DisplayPolicy::kMaskK);
   masked.mask_k = 1;
   view.setConfig(masked);
+  // Line 1 keeps the settings it started with: the whole translation.
   l.committed.push_back({"dog", 1.5, 1.9, engine::WordKind::kWord});
-  EXPECT_EQ(view.update(l)->text, "yo vi el");  // "yo vi el perro" without its last word
+  EXPECT_EQ(view.update(l)->text, "yo vi el perro");
+  // Line 2 starts under the new ones: its last word hidden.
+  SourceLine l2 = l;
+  l2.line = 2;
+  EXPECT_EQ(view.update(l2)->text, "yo vi el");
+}
+
+TEST(LinesTracker, SetConfigSplitsFromTheNextLine) {
+  LineConfig wide = config(DisplayPolicy::kNone);
+  wide.min_split_words = 8;
+  wide.max_line_words = 20;
+  LineTracker tracker(wide);
+  tracker.onSegment(commit("r1", "one two three", 0));
+  LineConfig narrow = wide;
+  narrow.min_split_words = 2;
+  narrow.max_line_words = 2;
+  tracker.setConfig(narrow);
+  // Line 1 (opened before) still takes words up to 20; nothing splits it at 2.
+  auto lines = tracker.onSegment(commit("r1", "four five", 3));
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].line, 1);
+  EXPECT_EQ(lines[0].committed.size(), 5u);
 }
 
 TEST(LinesView, TheFinalRevisionCarriesEachTokensTimeToStable) {

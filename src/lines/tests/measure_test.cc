@@ -27,11 +27,10 @@ TEST(LineMeasure, TokensIgnoreCasePunctuationAndOpeningMarks) {
 }
 
 TEST(LineMeasure, FirstDisplayAndTimeToStableOfARevisedLine) {
-  const std::vector<double> ends = {1.0, 2.0};  // m = 2
-  const std::vector<ShownText> shown = {
-      {1.5, "Un"},               // "un" right at 1.5
-      {2.5, "Un perro grande"},  // "perro" shown, "grande" wrong
-      {3.0, "Un perro negro"}};  // final
+  const std::vector<double> ends = {1.0, 2.0};                     // m = 2
+  const std::vector<ShownText> shown = {{1.5, "Un"},               // "un" right at 1.5
+                                        {2.5, "Un perro grande"},  // "perro" shown, "grande" wrong
+                                        {3.0, "Un perro negro"}};  // final
   const TokenTimes t = measureRevisions(shown, ends);
   ASSERT_EQ(t.final_tokens, 3);
   ASSERT_EQ(t.first_display.size(), 3u);

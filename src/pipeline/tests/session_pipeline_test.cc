@@ -4,6 +4,8 @@
 // tests/e2e/pipeline_run.sh.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -377,6 +379,54 @@ TEST(SessionPipeline, TargetsCanBeAddedAndRemovedWhileRunning) {
     EXPECT_LT(seen.captions[i - 1].segment.seq, seen.captions[i].segment.seq);
     if (seen.captions[i - 1].lang == "es") {
       EXPECT_EQ(seen.captions[i].lang, "es");
+    }
+  }
+}
+
+// Final revisions of the source-language lines, by line number.
+std::map<long long, std::string> finalSourceLines(const std::vector<LineMessage>& lines) {
+  std::map<long long, std::string> out;
+  for (const auto& m : lines) {
+    if (m.lang == "en" && m.revision.final) out[m.revision.line] = m.revision.text;
+  }
+  return out;
+}
+
+TEST(SessionPipeline, LineSettingsChangeFromTheNextLine) {
+  FakeServices services;
+  core::SystemClock clock;
+  lines::LineConfig narrow;
+  narrow.min_split_words = 2;
+  narrow.max_line_words = 2;
+  for (bool before_speech : {true, false}) {
+    SCOPED_TRACE(before_speech ? "changed before speech" : "changed mid-line");
+    Seen seen;
+    std::vector<LineMessage> lines;
+    auto options = arrivalOptions();
+    options.line_config.min_split_words = 8;
+    options.line_config.max_line_words = 20;
+    options.on_line = [&lines](const LineMessage& m) { lines.push_back(m); };
+    auto p = startPipeline(options, services, clock, seen);
+    ASSERT_TRUE(p);
+    if (before_speech) {
+      p->setLineConfig(narrow);
+      pushSeconds(*p, 5.0);
+    } else {
+      pushSeconds(*p, 2.5);
+      waitHandled(*p, 2.5);
+      p->setLineConfig(narrow);  // line 1 is open: it keeps 8/20
+      pushSeconds(*p, 2.5);
+    }
+    p->finish();
+    const auto finals = finalSourceLines(lines);
+    ASSERT_FALSE(finals.empty());
+    std::string all;
+    for (const auto& [n, text] : finals) all += (all.empty() ? "" : " ") + text;
+    EXPECT_EQ(all, allWords());  // nothing lost or repeated either way
+    if (before_speech) {
+      EXPECT_EQ(finals.size(), kWords.size() / 2);  // lines of two words
+    } else {
+      EXPECT_EQ(finals.size(), 1u);  // the open line kept its settings: 12 words fit
     }
   }
 }

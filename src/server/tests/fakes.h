@@ -61,6 +61,7 @@ class FakePipeline : public pipeline::SessionPipeline {
   void setMode(engine::Mode m) override { mode = m, ++mode_switches; }
   void addTarget(const std::string&) override {}
   void removeTarget(const std::string&) override {}
+  void setLineConfig(const lines::LineConfig& c) override { line_configs.push_back(c); }
   void finish() override { ++finished; }
   pipeline::PipelineStats stats() const override { return {}; }
 
@@ -72,6 +73,7 @@ class FakePipeline : public pipeline::SessionPipeline {
   engine::Mode mode = engine::Mode::kPartial;
   int mode_switches = 0;
   int finished = 0;
+  std::vector<lines::LineConfig> line_configs;  // setLineConfig calls, in order
 };
 
 }  // namespace parley::server::testing
