@@ -51,6 +51,9 @@ std::string toJson(const FlagValue& value);
 // Sets one key from command-line text (`--set KEY=VALUE`): enabled (true|false),
 // rollout_percentage (integer 0-100) or an engine key. Errors name the key and its range.
 core::Status setFromText(FlagValue& value, std::string_view key, std::string_view text);
+// Sets one key from a JSON value (the HTTP API's `"set": {key: value}`), typed as strictly as a
+// stored value (docs/flags.md): the string "5" is not an integer, "true" is not a boolean.
+core::Status setFromJson(FlagValue& value, std::string_view key, std::string_view json);
 
 // Environment defaults (SPEC section 4): what applies when the store has no value.
 struct FlagEnvironment {
