@@ -68,6 +68,8 @@ constexpr std::size_t kLingerBytes = 4 << 20;
 constexpr std::chrono::seconds kLingerTimeout{5};
 // Retry-After of the 503 written to connections refused at accept.
 constexpr int kRetryAfterSeconds = 5;
+// After shutdown's drain wait: how long the cut-off connections get to finish their handlers.
+constexpr double kAbortBudgetSeconds = 5.0;
 // With TLS: the time a client has to complete the handshake (then it is dropped and counted),
 // and the time the server waits for the client's close_notify after sending its own.
 constexpr std::chrono::seconds kTlsHandshakeTimeout{10};
@@ -88,6 +90,54 @@ bool isLangCode(std::string_view s) {
 
 }  // namespace
 
+class WsConnection;
+
+// What a WebSocket connection uses of the server, shared with it (each connection holds a
+// shared_ptr): a connection can outlive shutdown()'s wait (a peer that never answers the close
+// handshake) and its last handler can be destroyed with the io_context while ~Impl runs, so it
+// must never reach into Impl. The registry outlives the server (ServerDeps); blocking work is
+// refused once shutdown() has joined the pool.
+class ConnectionContext {
+ public:
+  ConnectionContext(ServerConfig c, SessionRegistry* r, net::thread_pool* pool)
+      : config(std::move(c)), registry(r), blocking_(pool) {}
+
+  const ServerConfig config;
+  SessionRegistry* const registry;
+  std::atomic<bool> stopping{false};
+  std::atomic<int> open_connections{0};
+
+  // Runs `work` on the blocking pool; false (not run) once the pool is closed.
+  bool postBlocking(std::function<void()> work) {
+    std::lock_guard lock(mu_);
+    if (!blocking_) return false;
+    net::post(*blocking_, std::move(work));
+    return true;
+  }
+  void closeBlocking() {
+    std::lock_guard lock(mu_);
+    blocking_ = nullptr;
+  }
+  void track(const std::shared_ptr<WsConnection>& c) {
+    std::lock_guard lock(mu_);
+    std::erase_if(live_, [](const auto& w) { return w.expired(); });
+    live_.push_back(c);
+  }
+  std::vector<std::shared_ptr<WsConnection>> liveConnections() {
+    std::lock_guard lock(mu_);
+    std::vector<std::shared_ptr<WsConnection>> out;
+    for (const auto& w : live_) {
+      if (auto c = w.lock()) out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+ private:
+  std::mutex mu_;
+  net::thread_pool* blocking_;                     // nullptr once closed
+  std::vector<std::weak_ptr<WsConnection>> live_;  // WebSocket connections, for shutdown
+};
+
 struct HttpServer::Impl {
   Impl(ServerConfig c, ServerDeps d)
       : config(withConnectionDefaults(std::move(c))),
@@ -102,6 +152,7 @@ struct HttpServer::Impl {
                   }
                 }),
         blocking(static_cast<std::size_t>(config.blocking_threads)),
+        shared(std::make_shared<ConnectionContext>(config, deps.registry, &blocking)),
         acceptor(net::make_strand(ioc)),
         accept_timer(acceptor.get_executor()),
         tick_timer(ioc),
@@ -123,6 +174,7 @@ struct HttpServer::Impl {
   ConnectionLimiter limiter;
   net::io_context ioc;
   net::thread_pool blocking;
+  std::shared_ptr<ConnectionContext> shared;  // with every WebSocket connection
   // The acceptor, its back-off timer and the reserve descriptor belong to the acceptor's strand.
   tcp::acceptor acceptor;
   net::steady_timer accept_timer;
@@ -138,9 +190,7 @@ struct HttpServer::Impl {
   net::steady_timer tick_timer;
   std::vector<std::thread> threads;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
-  std::atomic<bool> stopping{false};
   std::atomic<bool> stopped{false};
-  std::atomic<int> open_connections{0};
   int bound_port = 0;
   NetworkList trusted;  // may create sessions without the speaker key (when none is set)
   std::mutex create_mu;
@@ -173,29 +223,31 @@ enum class Role { kSpeaker, kListener };
 
 class WsConnection : public MessageSink, public std::enable_shared_from_this<WsConnection> {
  public:
-  WsConnection(Transport&& stream, HttpServer::Impl& srv, Role role, std::string session_id,
-               std::string lang, std::string token, ConnectionLimiter::Slot slot)
+  WsConnection(Transport&& stream, std::shared_ptr<ConnectionContext> srv, Role role,
+               std::string session_id, std::string lang, std::string token,
+               ConnectionLimiter::Slot slot)
       : slot_(std::move(slot)),
         ws_(std::move(stream)),
-        srv_(srv),
+        srv_(std::move(srv)),
         role_(role),
         session_id_(std::move(session_id)),
         lang_(std::move(lang)),
         token_(std::move(token)),
         heartbeat_(ws_.get_executor()),
         close_guard_(ws_.get_executor()) {
-    ++srv_.open_connections;
+    ++srv_->open_connections;
   }
-  ~WsConnection() override { --srv_.open_connections; }
+  ~WsConnection() override { --srv_->open_connections; }
 
   void start(HttpRequest req) {
+    srv_->track(shared_from_this());
     beast::get_lowest_layer(ws_).expires_never();
     websocket::stream_base::timeout opt{};
     opt.handshake_timeout = std::chrono::seconds(30);
     opt.idle_timeout = websocket::stream_base::none();
     opt.keep_alive_pings = false;
     ws_.set_option(opt);
-    ws_.read_message_max(role_ == Role::kSpeaker ? srv_.config.max_frame_bytes : 4096);
+    ws_.read_message_max(role_ == Role::kSpeaker ? srv_->config.max_frame_bytes : 4096);
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::response_type& res) { res.set(http::field::server, "parley"); }));
     touch();
@@ -206,7 +258,7 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
   void send(OutMessage m) override {
     std::unique_lock lock(mu_);
     if (closing_) return;
-    std::size_t limit = srv_.config.listener_queue;
+    std::size_t limit = srv_->config.listener_queue;
     if (m.droppable) {
       // Speech is dropped before the queue is half full, so captions always have room; a pair
       // (audio header + WAV) is either queued whole or not at all.
@@ -246,12 +298,24 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
     }
   }
 
+  // Shutdown, after its wait: cuts the connection off on its strand (timers cancelled, socket
+  // closed), so that every pending operation ends and the connection is destroyed.
+  void abort() {
+    net::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->close_started_ = true;
+      self->heartbeat_.cancel();
+      self->close_guard_.cancel();
+      beast::error_code ignored;
+      beast::get_lowest_layer(self->ws_).socket().close(ignored);
+    });
+  }
+
  private:
   void touch() { last_seen_.store(steadySeconds()); }
 
   void onAccept(beast::error_code ec) {
     if (ec) return;
-    if (srv_.stopping) {
+    if (srv_->stopping) {
       closeNow(kCloseGoingAway, "server shutting down");
       return;
     }
@@ -263,9 +327,9 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
                                     : "session and token are required",
            0};
     } else if (role_ == Role::kSpeaker) {
-      r = srv_.deps.registry->attachSpeaker(session_id_, token_, self);
+      r = srv_->registry->attachSpeaker(session_id_, token_, self);
     } else {
-      r = srv_.deps.registry->attachListener(session_id_, lang_, self);
+      r = srv_->registry->attachListener(session_id_, lang_, self);
     }
     if (r.close_code != 0) {
       closeNow(r.close_code, r.reason);
@@ -276,8 +340,8 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
     if (role_ == Role::kSpeaker) {
       // The recognizer is loaded now that a speaker is here (not when the session was created);
       // "ready" says it runs. Audio sent before is buffered and fed in order.
-      net::post(srv_.blocking, [self] {
-        auto st = self->srv_.deps.registry->ensurePipeline(self->session_id_);
+      srv_->postBlocking([self] {
+        auto st = self->srv_->registry->ensurePipeline(self->session_id_);
         if (!st.ok()) {
           Json err = {{"type", "error"}, {"message", st.error().message}};
           self->send({std::make_shared<const std::string>(err.dump()), false, false});
@@ -300,7 +364,7 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
     if (ec) {
       if (ec == websocket::error::message_too_big) {
         core::log::warn("ws_frame_too_big", session_id_, "frame larger than max_frame_bytes",
-                        {{"max", static_cast<long long>(srv_.config.max_frame_bytes)}});
+                        {{"max", static_cast<long long>(srv_->config.max_frame_bytes)}});
       }
       gone();
       return;
@@ -322,12 +386,12 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
     if (!message) return;
     ComplaintOutcome outcome;
     if (!message->ok()) {
-      (void)srv_.deps.registry->invalidComplaint(session_id_);
+      (void)srv_->registry->invalidComplaint(session_id_);
       outcome = {false, "invalid_input"};
     } else {
       const ComplaintFields& fields = message->value;
-      outcome = srv_.deps.registry->listenerComplaint(session_id_, connection_id_, fields.text,
-                                                      fields.last_seq);
+      outcome = srv_->registry->listenerComplaint(session_id_, connection_id_, fields.text,
+                                                  fields.last_seq);
     }
     Json reply = {{"type", "complaint_received"}, {"counted", outcome.counted}};
     if (!outcome.counted) reply["reason"] = outcome.reason;
@@ -345,7 +409,7 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
       }
       pcm_.resize(n / 2);
       net::buffer_copy(net::buffer(pcm_.data(), n), data);
-      srv_.deps.registry->speakerAudio(session_id_, pcm_);
+      srv_->registry->speakerAudio(session_id_, pcm_);
       return true;
     }
     auto message = parseSpeakerMessage(beast::buffers_to_string(data));
@@ -357,11 +421,10 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
     const std::string& type = *message;
     if (type == "end") {
       auto self = shared_from_this();
-      net::post(srv_.blocking,
-                [self] { (void)self->srv_.deps.registry->end(self->session_id_, "speaker"); });
+      srv_->postBlocking([self] { (void)self->srv_->registry->end(self->session_id_, "speaker"); });
       return true;
     }
-    auto st = srv_.deps.registry->speakerControl(session_id_, type);
+    auto st = srv_->registry->speakerControl(session_id_, type);
     if (!st.ok()) {
       Json err = {{"type", "error"}, {"message", st.error().message}};
       send({std::make_shared<const std::string>(err.dump()), false, false});
@@ -426,11 +489,11 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
   }
 
   void scheduleHeartbeat() {
-    heartbeat_.expires_after(ms(srv_.config.heartbeat_s));
+    heartbeat_.expires_after(ms(srv_->config.heartbeat_s));
     heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->close_started_) return;
       double silent = steadySeconds() - self->last_seen_.load();
-      if (silent > self->srv_.config.heartbeat_timeout_s) {
+      if (silent > self->srv_->config.heartbeat_timeout_s) {
         core::log::info("ws_heartbeat_timeout", self->session_id_,
                         "no frame or pong within the heartbeat timeout; dropping connection");
         beast::error_code ignored;
@@ -456,17 +519,17 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
     }
     if (!attached_) return;
     if (role_ == Role::kListener) {
-      srv_.deps.registry->listenerGone(session_id_, connection_id_);
+      srv_->registry->listenerGone(session_id_, connection_id_);
     } else {
-      net::post(srv_.blocking, [self = shared_from_this()] {
-        self->srv_.deps.registry->speakerGone(self->session_id_, self->connection_id_);
+      srv_->postBlocking([self = shared_from_this()] {
+        self->srv_->registry->speakerGone(self->session_id_, self->connection_id_);
       });
     }
   }
 
-  ConnectionLimiter::Slot slot_;     // counted against the connection limits until destroyed
-  websocket::stream<Transport> ws_;  // plain TCP or TLS
-  HttpServer::Impl& srv_;
+  ConnectionLimiter::Slot slot_;            // counted against the connection limits until destroyed
+  websocket::stream<Transport> ws_;         // plain TCP or TLS
+  std::shared_ptr<ConnectionContext> srv_;  // shared: never dangles, even after shutdown
   Role role_;
   std::string session_id_;
   std::string lang_;
@@ -664,8 +727,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         }
       }
       stream_.tcp().expires_never();
-      auto conn = std::make_shared<WsConnection>(std::move(stream_), srv_, role, get("session"),
-                                                 get("lang"), get("token"), std::move(slot_));
+      auto conn =
+          std::make_shared<WsConnection>(std::move(stream_), srv_.shared, role, get("session"),
+                                         get("lang"), get("token"), std::move(slot_));
       conn->start(std::move(req));
       return;
     }
@@ -683,7 +747,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                           self->linger();
                           return;
                         }
-                        if (!keep || self->srv_.stopping) {
+                        if (!keep || self->srv_.shared->stopping) {
                           self->finish();
                           return;
                         }
@@ -927,7 +991,7 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
     checks["recognizer_translator_synthesizer"] = {{"ok", backends}, {"detail", why}};
     auto probe = deps.store->session("readyz-probe-000");
     checks["store"] = {{"ok", probe.ok()}, {"detail", probe.ok() ? "" : probe.error().message}};
-    bool ready = backends && probe.ok() && !stopping;
+    bool ready = backends && probe.ok() && !shared->stopping;
     Json j = {{"ready", ready}, {"checks", checks}};
     return jsonResponse(req, ready ? http::status::ok : http::status::service_unavailable,
                         j.dump());
@@ -1196,7 +1260,7 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
 void HttpServer::Impl::accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
-      if (stopping) return;
+      if (shared->stopping) return;
       if (isDescriptorExhaustion(ec)) {
         shedAfterExhaustion(ec);  // re-arms after a pause
       } else {
@@ -1210,7 +1274,7 @@ void HttpServer::Impl::accept() {
                       {{"open_connections", static_cast<long long>(limiter.open())}});
     }
     admit(std::move(socket));
-    if (!stopping) accept();
+    if (!shared->stopping) accept();
   });
 }
 
@@ -1240,7 +1304,7 @@ void HttpServer::Impl::shedAfterExhaustion(const beast::error_code& ec) {
   }
   accept_timer.expires_after(pause);
   accept_timer.async_wait([this](beast::error_code wait_ec) {
-    if (wait_ec || stopping) return;
+    if (wait_ec || shared->stopping) return;
     accept();
   });
 }
@@ -1317,7 +1381,7 @@ void HttpServer::Impl::writeRefusal(tcp::socket& socket, Refusal why) {
 void HttpServer::Impl::scheduleTick() {
   tick_timer.expires_after(std::chrono::seconds(1));
   tick_timer.async_wait([this](beast::error_code ec) {
-    if (ec || stopping) return;
+    if (ec || shared->stopping) return;
     for (auto& due : deps.registry->tick()) {
       net::post(blocking, [this, due] { (void)deps.registry->end(due.id, due.reason); });
     }
@@ -1331,6 +1395,8 @@ HttpServer::HttpServer(ServerConfig config, ServerDeps deps)
 HttpServer::~HttpServer() { shutdown(); }
 
 int HttpServer::port() const { return impl_->bound_port; }
+
+int HttpServer::openWebSockets() const { return impl_->shared->open_connections.load(); }
 
 core::Status HttpServer::start() {
   Impl& s = *impl_;
@@ -1367,7 +1433,7 @@ core::Status HttpServer::start() {
 void HttpServer::shutdown() {
   Impl& s = *impl_;
   if (s.stopped.exchange(true)) return;
-  s.stopping = true;
+  s.shared->stopping = true;
   net::post(s.acceptor.get_executor(), [&s] {
     beast::error_code ignored;
     s.acceptor.close(ignored);
@@ -1376,10 +1442,23 @@ void HttpServer::shutdown() {
   net::post(s.ioc, [&s] { s.tick_timer.cancel(); });
   // Drain every session: the last captions are appended and sent, connections closed (1001).
   s.deps.registry->shutdown();
+  s.shared->closeBlocking();
   s.blocking.join();
   double deadline = steadySeconds() + std::min(5.0, s.config.drain_timeout_s);
-  while (s.open_connections.load() > 0 && steadySeconds() < deadline) {
+  while (s.shared->open_connections.load() > 0 && steadySeconds() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // Join before destruction: connections still open (a peer that never answered the close
+  // handshake) are cut off on their strands, and the network threads run until they are gone.
+  for (auto& c : s.shared->liveConnections()) c->abort();
+  deadline = steadySeconds() + kAbortBudgetSeconds;
+  while (s.shared->open_connections.load() > 0 && steadySeconds() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (int left = s.shared->open_connections.load(); left > 0) {
+    core::log::warn("shutdown_connections_left", "",
+                    "WebSocket connections still referenced after shutdown",
+                    {{"connections", static_cast<long long>(left)}});
   }
   s.work.reset();
   s.ioc.stop();

@@ -50,8 +50,11 @@ class HttpServer {
   core::Status start();
   // The bound port (useful with port 0).
   int port() const;
+  // WebSocket connections that exist (0 once shutdown() has returned).
+  int openWebSockets() const;
   // Graceful shutdown: stops accepting, drains every session (their last captions are appended
-  // and sent), closes connections with 1001 and joins the threads. Idempotent.
+  // and sent), closes connections with 1001, cuts off those that did not close within the drain
+  // budget (at most 5 s) and joins the threads. Idempotent.
   void shutdown();
 
   struct Impl;
