@@ -28,6 +28,7 @@
 #include "server/auto_rollback.h"
 #include "server/client_limits.h"
 #include "server/connection_limits.h"
+#include "server/heartbeat.h"
 #include "server/http_internal.h"
 #include "server/session_ids.h"
 #include "server/tls.h"
@@ -98,12 +99,16 @@ class WsConnection;
 // must never reach into Impl. The registry outlives the server (ServerDeps); blocking work is
 // refused once shutdown() has joined the pool.
 class ConnectionContext {
+  core::SystemClock system_clock_;  // when ServerDeps has no clock (declared first: `clock`)
+
  public:
-  ConnectionContext(ServerConfig c, SessionRegistry* r, net::thread_pool* pool)
-      : config(std::move(c)), registry(r), blocking_(pool) {}
+  ConnectionContext(ServerConfig c, SessionRegistry* r, const core::Clock* clk,
+                    net::thread_pool* pool)
+      : config(std::move(c)), registry(r), clock(clk ? *clk : system_clock_), blocking_(pool) {}
 
   const ServerConfig config;
   SessionRegistry* const registry;
+  const core::Clock& clock;  // heartbeats
   std::atomic<bool> stopping{false};
   std::atomic<int> open_connections{0};
 
@@ -152,7 +157,7 @@ struct HttpServer::Impl {
                   }
                 }),
         blocking(static_cast<std::size_t>(config.blocking_threads)),
-        shared(std::make_shared<ConnectionContext>(config, deps.registry, &blocking)),
+        shared(std::make_shared<ConnectionContext>(config, deps.registry, deps.clock, &blocking)),
         acceptor(net::make_strand(ioc)),
         accept_timer(acceptor.get_executor()),
         tick_timer(ioc),
@@ -233,6 +238,7 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
         session_id_(std::move(session_id)),
         lang_(std::move(lang)),
         token_(std::move(token)),
+        liveness_(srv_->clock, srv_->config.heartbeat_timeout_s),
         heartbeat_(ws_.get_executor()),
         close_guard_(ws_.get_executor()) {
     ++srv_->open_connections;
@@ -311,7 +317,7 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
   }
 
  private:
-  void touch() { last_seen_.store(steadySeconds()); }
+  void touch() { liveness_.touch(); }
 
   void onAccept(beast::error_code ec) {
     if (ec) return;
@@ -492,8 +498,7 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
     heartbeat_.expires_after(ms(srv_->config.heartbeat_s));
     heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
       if (ec || self->close_started_) return;
-      double silent = steadySeconds() - self->last_seen_.load();
-      if (silent > self->srv_->config.heartbeat_timeout_s) {
+      if (self->liveness_.expired()) {
         core::log::info("ws_heartbeat_timeout", self->session_id_,
                         "no frame or pong within the heartbeat timeout; dropping connection");
         beast::error_code ignored;
@@ -536,9 +541,9 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
   std::string token_;
   beast::flat_buffer buf_;
   std::vector<std::int16_t> pcm_;
+  Heartbeat liveness_;  // touched by every frame and pong
   net::steady_timer heartbeat_;
   net::steady_timer close_guard_;
-  std::atomic<double> last_seen_{0};
   std::uint64_t connection_id_ = 0;
   // Strand-only state.
   bool attached_ = false;

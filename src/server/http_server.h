@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "flags/flag_source.h"
 #include "flags/flag_value.h"
@@ -37,6 +38,8 @@ struct ServerDeps {
   std::function<bool(std::string* why)> backends_ready;
   // The automatic rollback's status for GET /api/rollout/controller; nullptr: it is off.
   const AutoRollback* auto_rollback = nullptr;
+  // Heartbeat expiry reads this clock; nullptr: a SystemClock.
+  const core::Clock* clock = nullptr;
 };
 
 class HttpServer {

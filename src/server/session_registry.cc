@@ -206,7 +206,7 @@ std::shared_ptr<Session> SessionRegistry::load(const storage::SessionRecord& r) 
 core::Status SessionRegistry::restore() {
   auto records = store_.sessions(true);
   if (!records.ok()) return records.error();
-  double now = core::wallTimeSeconds();
+  double now = clock_.wallTime();
   for (const auto& r : *records) {
     if (now - r.created_at > options_.max_session_s) {
       (void)store_.endSession(r.id, "time_limit", now);
@@ -278,7 +278,7 @@ core::Result<CreatedSession> SessionRegistry::create(const SessionRequest& reque
   r.source_language = source_language;
   r.targets = unique;
   r.public_transcript = request.public_transcript;
-  r.created_at = core::wallTimeSeconds();
+  r.created_at = clock_.wallTime();
   CreatedSession created;
   created.token = makeToken(random_);
   r.token_hash = core::sha256Hex(created.token);
@@ -300,7 +300,7 @@ core::Result<CreatedSession> SessionRegistry::create(const SessionRequest& reque
     {
       std::lock_guard lock(mu_);
       if (sessions_.size() >= options_.max_sessions) {
-        (void)store_.endSession(r.id, "session_limit", core::wallTimeSeconds());
+        (void)store_.endSession(r.id, "session_limit", clock_.wallTime());
         return core::Error::unavailable("session limit reached (" +
                                         std::to_string(options_.max_sessions) + " active)");
       }
@@ -578,7 +578,7 @@ void SessionRegistry::deliverLine(const std::shared_ptr<Session>& s,
   e.audio_start = r.audio_start + off;
   e.audio_end = r.audio_end + off;
   e.latency_s = latency;
-  e.written_at = core::wallTimeSeconds();
+  e.written_at = clock_.wallTime();
   if (r.final) {
     if (auto st = store_.appendLine(e); !st.ok()) {
       monitor_.error(s->side, "storage");
@@ -640,7 +640,7 @@ void SessionRegistry::deliverCaption(const std::shared_ptr<Session>& s,
       s->latencies[s->latency_next++ % kLatencySamples] = latency;
     }
     std::lock_guard ll(latency_mu_);
-    double now = core::wallTimeSeconds();
+    double now = clock_.wallTime();
     latencies_.emplace_back(now, latency);
     while (!latencies_.empty() && latencies_.front().first < now - 600) latencies_.pop_front();
   }
@@ -665,7 +665,7 @@ void SessionRegistry::publish(Session& s, const std::string& lang, long long sou
   e.audio_start = audio_start;
   e.audio_end = audio_end;
   e.latency_s = std::max(0.0, latency_s);
-  e.written_at = core::wallTimeSeconds();
+  e.written_at = clock_.wallTime();
   if (auto st = store_.append(e); !st.ok()) {
     monitor_.error(s.side, "storage");
     core::log::error("transcript_append_failed", s.id, st.error().message,
@@ -717,7 +717,7 @@ core::Status SessionRegistry::end(std::string_view id, std::string_view reason) 
     p = s->pipeline;
   }
   if (p) p->finish();
-  double now = core::wallTimeSeconds();
+  double now = clock_.wallTime();
   auto st = store_.endSession(s->id, reason, now);
   if (!st.ok() && st.error().code != core::ErrorCode::kNotFound) {
     monitor_.error(s->side, "storage");
@@ -870,7 +870,7 @@ std::vector<ExpiredSession> SessionRegistry::tick() {
     for (auto& [id, s] : sessions_) all.push_back(s);
   }
   std::vector<ExpiredSession> expired;
-  double now = core::wallTimeSeconds();
+  double now = clock_.wallTime();
   double mono = clock_.now();
   for (auto& s : all) {
     std::shared_ptr<pipeline::SessionPipeline> p;
@@ -987,7 +987,7 @@ std::string SessionRegistry::listJson() const {
 
 std::string SessionRegistry::latencyJson(double window_s) const {
   std::lock_guard lock(latency_mu_);
-  double now = core::wallTimeSeconds();
+  double now = clock_.wallTime();
   Json points = Json::array();
   std::vector<double> all;
   for (const auto& [t, v] : latencies_) {

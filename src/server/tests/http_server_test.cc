@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <string>
 
+#include "server/heartbeat.h"
 #include "server/tests/fakes.h"
 
 namespace parley::server {
@@ -112,6 +113,25 @@ TEST(HttpServer, ShutdownCutsOffAPeerThatNeverAnswersTheClose) {
   EXPECT_EQ(server.openWebSockets(), 0);
   EXPECT_TRUE(peer.readsToEof());
   std::filesystem::remove_all(dir);
+}
+
+// Heartbeat expiry on a manual clock: silent for the timeout is still alive, a moment more is
+// dropped, and any frame from the peer starts the count again.
+TEST(Heartbeat, ExpiresAfterTheTimeoutOfSilence) {
+  core::ManualClock clock(100);
+  Heartbeat h(clock, 90);
+  EXPECT_FALSE(h.expired());
+  clock.advance(90);
+  EXPECT_DOUBLE_EQ(h.silentFor(), 90);
+  EXPECT_FALSE(h.expired());
+  clock.advance(0.5);
+  EXPECT_TRUE(h.expired());
+  h.touch();
+  EXPECT_FALSE(h.expired());
+  clock.advance(89);
+  EXPECT_FALSE(h.expired());
+  clock.advance(2);
+  EXPECT_TRUE(h.expired());
 }
 
 }  // namespace
