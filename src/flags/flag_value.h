@@ -3,7 +3,7 @@
 // declared once). Parsing is strict: "false" is not a bool, 50.5 is not an integer, and every
 // range comes from configKeys(); a problem names the field and its valid range. Unknown keys are
 // reported as warnings and kept, so a rewrite never drops them. Also the environment defaults
-// (SPEC section 4) that apply when the store has no value.
+// (docs/flags.md "Environment and precedence") that apply when the store has no value.
 #pragma once
 
 #include <optional>
@@ -55,7 +55,8 @@ core::Status setFromText(FlagValue& value, std::string_view key, std::string_vie
 // stored value (docs/flags.md): the string "5" is not an integer, "true" is not a boolean.
 core::Status setFromJson(FlagValue& value, std::string_view key, std::string_view json);
 
-// Environment defaults (SPEC section 4): what applies when the store has no value.
+// Environment defaults (docs/flags.md "Environment and precedence"): what applies when the store
+// has no value.
 struct FlagEnvironment {
   std::string parameter_name = kDefaultParameterName;  // FEATURE_FLAG_PARAMETER_NAME
   bool enabled = true;                                 // PARTIAL_RESULTS_ENABLED
