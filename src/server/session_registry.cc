@@ -116,7 +116,7 @@ struct Session {
   bool public_transcript = false;
   flags::Decision decision;
   std::string decision_json;
-  obs::Decision side = obs::Decision::kFinalOnly;
+  engine::Mode side = engine::Mode::kFinalOnly;
 
   mutable std::mutex mu;
   std::optional<flags::SessionFlagTracker> tracker;
@@ -195,7 +195,7 @@ std::shared_ptr<Session> SessionRegistry::load(const storage::SessionRecord& r) 
   s->idle_since = clock_.now();
   s->decision_json = r.decision_json;
   s->decision = decisionFromJson(r.id, r.decision_json);
-  s->side = s->decision.enabled ? obs::Decision::kPartial : obs::Decision::kFinalOnly;
+  s->side = s->decision.enabled ? engine::Mode::kPartial : engine::Mode::kFinalOnly;
   s->tracker.emplace(s->decision);
   s->mode = s->decision.mode();
   s->langs[s->source_language];
@@ -748,14 +748,14 @@ core::Status SessionRegistry::end(std::string_view id, std::string_view reason) 
   return core::okStatus();
 }
 
-core::Result<obs::Decision> SessionRegistry::sideOf(std::string_view id) const {
+core::Result<engine::Mode> SessionRegistry::sideOf(std::string_view id) const {
   if (auto s = find(id)) return s->side;
   auto rec = store_.session(id);
   if (!rec.ok()) return rec.error();
   if (!rec->has_value()) return core::Error::notFound("unknown session");
   return decisionFromJson(std::string(id), (**rec).decision_json).enabled
-             ? obs::Decision::kPartial
-             : obs::Decision::kFinalOnly;
+             ? engine::Mode::kPartial
+             : engine::Mode::kFinalOnly;
 }
 
 ComplaintOutcome SessionRegistry::judgeComplaint(Session& s, std::uint64_t connection_id,

@@ -190,7 +190,7 @@ class SessionRegistry {
   ComplaintOutcome judgeComplaint(Session& s, std::uint64_t connection_id, std::string_view via,
                                   std::string_view text, long long last_seq);
   // The decision side of a session that is active or in the store (ended); kNotFound otherwise.
-  core::Result<obs::Decision> sideOf(std::string_view id) const;
+  core::Result<engine::Mode> sideOf(std::string_view id) const;
 
   RegistryOptions options_;
   storage::Store& store_;

@@ -32,11 +32,11 @@ struct Fixture {
   // Six canary (partial) and six baseline (final-only) sessions with the given word latencies.
   void observe(double canary_latency, double baseline_latency) {
     for (int i = 0; i < 6; ++i) {
-      monitor.sessionStarted(obs::Decision::kPartial, "canary-" + std::to_string(i));
-      monitor.sessionStarted(obs::Decision::kFinalOnly, "baseline-" + std::to_string(i));
+      monitor.sessionStarted(engine::Mode::kPartial, "canary-" + std::to_string(i));
+      monitor.sessionStarted(engine::Mode::kFinalOnly, "baseline-" + std::to_string(i));
       for (int k = 0; k < 20; ++k) {
-        monitor.observeWordLatency(obs::Decision::kPartial, canary_latency);
-        monitor.observeWordLatency(obs::Decision::kFinalOnly, baseline_latency);
+        monitor.observeWordLatency(engine::Mode::kPartial, canary_latency);
+        monitor.observeWordLatency(engine::Mode::kFinalOnly, baseline_latency);
       }
     }
   }
