@@ -25,11 +25,11 @@
 #include "flags/report.h"
 #include "flags/rollout.h"
 #include "server/api_parse.h"
-#include "server/auto_rollback.h"
 #include "server/client_limits.h"
 #include "server/connection_limits.h"
 #include "server/heartbeat.h"
 #include "server/http_internal.h"
+#include "server/rollback_driver.h"
 #include "server/session_ids.h"
 #include "server/tls.h"
 #include "server/transport.h"
@@ -1009,13 +1009,13 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
     return jsonResponse(req, http::status::ok, deps.monitor->alarmsJson());
   if (t.path == "/api/rollout/controller") {
     if (!get) return methodNotAllowed();
-    if (!deps.auto_rollback) {
+    if (!deps.rollback_driver) {
       Json off = {
           {"enabled", false},
           {"reason", "automatic rollback is off (--no-auto-rollback or no writable flag store)"}};
       return jsonResponse(req, http::status::ok, off.dump());
     }
-    return jsonResponse(req, http::status::ok, deps.auto_rollback->stateJson());
+    return jsonResponse(req, http::status::ok, deps.rollback_driver->stateJson());
   }
   if (t.path == "/api/latency") {
     double window = std::clamp(std::atof(query("window", "300").c_str()), 10.0, 600.0);

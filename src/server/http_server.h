@@ -25,7 +25,7 @@
 
 namespace parley::server {
 
-class AutoRollback;
+class RollbackDriver;
 
 struct ServerDeps {
   storage::Store* store = nullptr;
@@ -37,7 +37,7 @@ struct ServerDeps {
   // Recognizer/translator/synthesizer readiness for /readyz (why: what is missing).
   std::function<bool(std::string* why)> backends_ready;
   // The automatic rollback's status for GET /api/rollout/controller; nullptr: it is off.
-  const AutoRollback* auto_rollback = nullptr;
+  const RollbackDriver* rollback_driver = nullptr;
   // Heartbeat expiry reads this clock; nullptr: a SystemClock.
   const core::Clock* clock = nullptr;
 };
