@@ -29,6 +29,7 @@
 #include "server/connection_limits.h"
 #include "server/heartbeat.h"
 #include "server/http_internal.h"
+#include "server/protocol.h"
 #include "server/rollback_driver.h"
 #include "server/session_ids.h"
 #include "server/tls.h"
@@ -349,13 +350,13 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
       srv_->postBlocking([self] {
         auto st = self->srv_->registry->ensurePipeline(self->session_id_);
         if (!st.ok()) {
-          Json err = {{"type", "error"}, {"message", st.error().message}};
-          self->send({std::make_shared<const std::string>(err.dump()), false, false});
+          self->send({std::make_shared<const std::string>(protocol::error(st.error().message)),
+                      false, false});
           self->close(1011, "pipeline unavailable");
           return;
         }
-        Json hello = {{"type", "ready"}, {"session_id", self->session_id_}};
-        self->send({std::make_shared<const std::string>(hello.dump()), false, false});
+        self->send({std::make_shared<const std::string>(protocol::speakerReady(self->session_id_)),
+                    false, false});
       });
     }
     scheduleHeartbeat();
@@ -432,8 +433,8 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
     }
     auto st = srv_->registry->speakerControl(session_id_, type);
     if (!st.ok()) {
-      Json err = {{"type", "error"}, {"message", st.error().message}};
-      send({std::make_shared<const std::string>(err.dump()), false, false});
+      send(
+          {std::make_shared<const std::string>(protocol::error(st.error().message)), false, false});
     }
     return true;
   }

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "flags/report.h"
 #include "flags/session_tracker.h"
+#include "server/protocol.h"
 
 namespace parley::server {
 
@@ -228,16 +229,7 @@ core::Status SessionRegistry::restore() {
       auto rows = store_.tail(r.id, lang, options_.history);
       if (!rows.ok()) return rows.error();
       for (const auto& e : *rows) {
-        Json j = {{"type", "caption"},
-                  {"seq", e.seq},
-                  {"lang", e.lang},
-                  {"kind", e.kind},
-                  {"source_text", e.source_text},
-                  {"text", e.text},
-                  {"audio_start", e.audio_start},
-                  {"audio_end", e.audio_end},
-                  {"latency_ms", std::lround(e.latency_s * 1000.0)}};
-        state.history.push_back(shared(j.dump()));
+        state.history.push_back(shared(protocol::caption(e, lang == s->source_language)));
       }
       auto finals = store_.lineTail(r.id, lang, options_.history);
       if (!finals.ok()) return finals.error();
@@ -464,8 +456,7 @@ core::Status SessionRegistry::speakerControl(std::string_view id, std::string_vi
                                   "\" (expected pause, resume or end)");
     }
     speaker = s->speaker;
-    Json j = {{"type", "state"}, {"paused", s->paused}};
-    if (speaker) speaker->send({shared(j.dump()), false, false});
+    if (speaker) speaker->send({shared(protocol::state(s->paused)), false, false});
   }
   return core::okStatus();
 }
@@ -517,8 +508,7 @@ AttachResult SessionRegistry::attachListener(std::string_view id, std::string_vi
   // as delivery).
   // listener_key names this listener in HTTP complaints while it is connected.
   std::string key = makeToken(random_);  // 128 bits from the OS CSPRNG
-  Json ready = {{"type", "ready"}, {"session_id", s->id}, {"lang", lang}, {"listener_key", key}};
-  sink->send({std::make_shared<const std::string>(ready.dump()), false, false});
+  sink->send({shared(protocol::listenerReady(s->id, lang, key)), false, false});
   LangState& ls = s->langs[std::string(lang)];
   for (const auto& msg : ls.history) sink->send({msg, false, false});
   for (const auto& msg : ls.line_history) sink->send({msg, false, false});
@@ -673,21 +663,21 @@ void SessionRegistry::publish(Session& s, const std::string& lang, long long sou
     return;
   }
   ls.seq = e.seq;
-  Json j = {{"type", "caption"},
-            {"seq", e.seq},
-            {"lang", lang},
-            {"kind", kind},
-            {"source_text", source_text},
-            {"text", text},
-            {"audio_start", audio_start},
-            {"audio_end", audio_end}};
-  j["latency_ms"] = latency_s < 0 ? Json(nullptr) : Json(std::lround(latency_s * 1000.0));
-  auto msg = shared(j.dump());
+  protocol::Caption c;
+  c.seq = e.seq;
+  c.lang = lang;
+  c.kind = kind;
+  c.source_text = source_text;
+  c.text = text;
+  c.audio_start = audio_start;
+  c.audio_end = audio_end;
+  if (latency_s >= 0) c.latency_s = latency_s;  // negative: unknown (source language)
+  auto msg = shared(protocol::caption(c));
   ls.history.push_back(msg);
   while (ls.history.size() > static_cast<std::size_t>(options_.history)) ls.history.pop_front();
   std::shared_ptr<const std::string> audio_head, wav;
   if (audio && options_.synthesize) {
-    audio_head = shared(Json({{"type", "audio"}, {"seq", e.seq}, {"lang", lang}}).dump());
+    audio_head = shared(protocol::audioHeader(e.seq, lang));
     wav = shared(::parley::audio::encodeWav(*audio, kSampleRate));
   }
   for (const auto& l : s.listeners) {
@@ -723,7 +713,7 @@ core::Status SessionRegistry::end(std::string_view id, std::string_view reason) 
     monitor_.error(s->side, "storage");
     core::log::error("session_end_failed", s->id, st.error().message);
   }
-  auto ended = shared(Json({{"type", "session_ended"}, {"reason", reason}}).dump());
+  auto ended = shared(protocol::sessionEnded(reason));
   {
     std::lock_guard lock(s->mu);
     for (const auto& l : s->listeners) {
@@ -911,7 +901,7 @@ void SessionRegistry::shutdown() {
       p = s->pipeline;
     }
     if (p) p->finish();
-    auto bye = shared(Json({{"type", "server_shutdown"}}).dump());
+    auto bye = shared(protocol::serverShutdown());
     std::lock_guard lock(s->mu);
     for (const auto& l : s->listeners) {
       l.sink->send({bye, false, false});

@@ -216,6 +216,44 @@ TEST_F(RegistryTest, SessionTimeLimitOnTheInjectedClock) {
   EXPECT_EQ(info["state"], "ended");
 }
 
+// One caption message (docs/protocol.md): source-language captions carry latency_ms null, live
+// and restored alike; target-language captions carry their latency, live and restored alike.
+TEST_F(RegistryTest, RestoredCaptionsAreTheLiveOnes) {
+  auto c = *registry_->create("en", {"es"});
+  ASSERT_EQ(registry_->attachSpeaker(c.id, c.token, std::make_shared<RecordingSink>()).close_code,
+            0);
+  ASSERT_TRUE(registry_->ensurePipeline(c.id).ok());
+  auto live_en = std::make_shared<RecordingSink>();
+  auto live_es = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachListener(c.id, "en", live_en).close_code, 0);
+  ASSERT_EQ(registry_->attachListener(c.id, "es", live_es).close_code, 0);
+  speak(c.id, 2);
+  auto captions = [](RecordingSink& sink) {
+    std::vector<Json> out;
+    for (const auto& t : sink.text) {
+      Json j = Json::parse(t);
+      if (j["type"] == "caption") out.push_back(j);
+    }
+    return out;
+  };
+  auto live_source = captions(*live_en);
+  auto live_target = captions(*live_es);
+  ASSERT_EQ(live_source.size(), 2u);
+  ASSERT_EQ(live_target.size(), 2u);
+  EXPECT_TRUE(live_source[0]["latency_ms"].is_null());
+  EXPECT_EQ(live_target[0]["latency_ms"], 250);
+
+  registry_.reset();  // the process "dies"
+  registry_ = makeRegistry();
+  ASSERT_TRUE(registry_->restore().ok());
+  auto late_en = std::make_shared<RecordingSink>();
+  auto late_es = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachListener(c.id, "en", late_en).close_code, 0);
+  ASSERT_EQ(registry_->attachListener(c.id, "es", late_es).close_code, 0);
+  EXPECT_EQ(captions(*late_en), live_source);
+  EXPECT_EQ(captions(*late_es), live_target);
+}
+
 TEST_F(RegistryTest, SpeakerTokenAndConflicts) {
   auto c = *registry_->create("en", {"es"});
   auto sink = std::make_shared<RecordingSink>();
