@@ -33,6 +33,32 @@ std::string caption(const storage::TranscriptEntry& e, bool is_source) {
   return caption(c);
 }
 
+std::string line(const storage::LineEntry& e, bool final, long long stable_chars) {
+  Json j = {{"type", "line"},
+            {"lang", e.lang},
+            {"line", e.line},
+            {"rev", e.rev},
+            {"text", e.text},
+            {"stable_chars", stable_chars},
+            {"final", final},
+            {"confirmed", e.confirmed},
+            {"source_text", e.source_text},
+            {"audio_start", e.audio_start},
+            {"audio_end", e.audio_end},
+            {"latency_ms", std::lround(e.latency_s * 1000.0)}};
+  return j.dump();
+}
+
+std::string lineAudioHeader(std::string_view lang, long long line, long long rev) {
+  return Json({{"type", "audio"}, {"lang", lang}, {"line", line}, {"rev", rev}}).dump();
+}
+
+std::string complaintReceived(bool counted, std::string_view reason) {
+  Json j = {{"type", "complaint_received"}, {"counted", counted}};
+  if (!counted) j["reason"] = reason;
+  return j.dump();
+}
+
 std::string audioHeader(long long seq, std::string_view lang) {
   return Json({{"type", "audio"}, {"seq", seq}, {"lang", lang}}).dump();
 }

@@ -28,6 +28,15 @@ std::string caption(const Caption& c);
 // latency_ms null, as live source captions have.
 std::string caption(const storage::TranscriptEntry& e, bool is_source);
 
+// {"type":"line","lang","line","rev","text","stable_chars","final","confirmed","source_text",
+// "audio_start","audio_end","latency_ms"}: a caption line's revision (docs/lines.md). A stored
+// line is final with every character stable: line(e, true, e.text.size()).
+std::string line(const storage::LineEntry& e, bool final, long long stable_chars);
+// {"type":"audio","lang","line","rev"}: the header of a line piece's WAV frame.
+std::string lineAudioHeader(std::string_view lang, long long line, long long rev);
+// {"type":"complaint_received","counted","reason"?}: the answer to a listener's complaint
+// (`reason` only when not counted).
+std::string complaintReceived(bool counted, std::string_view reason);
 // {"type":"audio","seq","lang"}: the header of the WAV frame that follows.
 std::string audioHeader(long long seq, std::string_view lang);
 // {"type":"ready","session_id"}: the speaker's pipeline runs.

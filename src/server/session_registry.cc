@@ -39,23 +39,6 @@ struct ListenerEntry {
   std::optional<double> last_counted;  // Monitor clock time of its last counted complaint
 };
 
-// The `line` listener message of a stored (final) line; rev, final and stable_chars are set by
-// the caller for live revisions.
-Json lineJson(const storage::LineEntry& e) {
-  return {{"type", "line"},
-          {"lang", e.lang},
-          {"line", e.line},
-          {"rev", e.rev},
-          {"text", e.text},
-          {"stable_chars", e.text.size()},
-          {"final", true},
-          {"confirmed", e.confirmed},
-          {"source_text", e.source_text},
-          {"audio_start", e.audio_start},
-          {"audio_end", e.audio_end},
-          {"latency_ms", std::lround(e.latency_s * 1000.0)}};
-}
-
 std::shared_ptr<const std::string> shared(std::string s) {
   return std::make_shared<const std::string>(std::move(s));
 }
@@ -233,7 +216,10 @@ core::Status SessionRegistry::restore() {
       }
       auto finals = store_.lineTail(r.id, lang, options_.history);
       if (!finals.ok()) return finals.error();
-      for (const auto& e : *finals) state.line_history.push_back(shared(lineJson(e).dump()));
+      for (const auto& e : *finals) {
+        state.line_history.push_back(
+            shared(protocol::line(e, true, static_cast<long long>(e.text.size()))));
+      }
     }
     monitor_.sessionStarted(s->side, s->id);
     core::log::info("session_restored", s->id, "session restored after restart",
@@ -577,11 +563,7 @@ void SessionRegistry::deliverLine(const std::shared_ptr<Session>& s,
       return;
     }
   }
-  Json j = lineJson(e);
-  j["rev"] = r.rev;
-  j["final"] = r.final;
-  j["stable_chars"] = r.stable_chars;
-  auto text = shared(j.dump());
+  auto text = shared(protocol::line(e, r.final, static_cast<long long>(r.stable_chars)));
   s->last_line = std::max(s->last_line, line);
   LangState& ls = s->langs[msg.lang];
   if (r.final) {
@@ -596,8 +578,7 @@ void SessionRegistry::deliverLine(const std::shared_ptr<Session>& s,
   monitor_.lineRevision(s->side, r.erased_tokens, r.settled_changed, r.spoken_mismatch);
   std::shared_ptr<const std::string> audio_head, wav;
   if (!msg.audio.empty() && options_.synthesize) {
-    audio_head = shared(
-        Json({{"type", "audio"}, {"lang", msg.lang}, {"line", line}, {"rev", r.rev}}).dump());
+    audio_head = shared(protocol::lineAudioHeader(msg.lang, line, r.rev));
     wav = shared(::parley::audio::encodeWav(msg.audio, kSampleRate));
   }
   for (const auto& l : s->listeners) {

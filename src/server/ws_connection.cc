@@ -212,9 +212,9 @@ class WsConnection : public MessageSink, public std::enable_shared_from_this<WsC
       outcome = srv_->registry->listenerComplaint(session_id_, connection_id_, fields.text,
                                                   fields.last_seq);
     }
-    Json reply = {{"type", "complaint_received"}, {"counted", outcome.counted}};
-    if (!outcome.counted) reply["reason"] = outcome.reason;
-    send({std::make_shared<const std::string>(reply.dump()), false, false});
+    send({std::make_shared<const std::string>(
+              protocol::complaintReceived(outcome.counted, outcome.reason)),
+          false, false});
   }
 
   // Returns false when the connection is being closed.
