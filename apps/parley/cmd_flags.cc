@@ -36,7 +36,7 @@ constexpr const char* kHelp =
     "\n"
     "--store URL  sqlite:PATH (default $PARLEY_STORE or sqlite:var/parley.db) or static:\n"
     "             (environment only). The kill switch PARTIAL_RESULTS_ENABLED=false and the\n"
-    "             other environment variables of SPEC section 4 apply.\n"
+    "             other environment variables of docs/flags.md apply.\n"
     "Exit status: 0 ok (store failures give STALE/DEFAULT decisions), 2 usage error.\n";
 
 volatile std::sig_atomic_t g_stop = 0;

@@ -22,7 +22,7 @@ namespace {
 constexpr const char* kHelp =
     "Usage: parley rollout ACTION [options]\n"
     "\n"
-    "Reads and changes the partial-results feature flag (SPEC section 4). Every write is a new\n"
+    "Reads and changes the partial-results feature flag (docs/flags.md). Every write is a new\n"
     "version recording time, actor and reason; running servers pick it up within about 1 s.\n"
     "\n"
     "Actions (one per call; --set may be combined with --enable/--disable/--percentage):\n"

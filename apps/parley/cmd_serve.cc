@@ -20,9 +20,9 @@
 #include "obs/monitor.h"
 #include "obs/rollout_controller.h"
 #include "pipeline/session_pipeline.h"
-#include "server/auto_rollback.h"
 #include "server/connection_limits.h"
 #include "server/http_server.h"
+#include "server/rollback_driver.h"
 #include "server/server_config.h"
 #include "server/session_ids.h"
 #include "server/session_registry.h"
@@ -363,13 +363,13 @@ int serveMain(int argc, char** argv) {
                     "automatic rollback is off: the flag store is not writable",
                     {{"store", config.store_url}});
   }
-  std::unique_ptr<server::AutoRollback> auto_rollback;
+  std::unique_ptr<server::RollbackDriver> rollback_driver;
   if (controller_config.enabled) {
-    auto_rollback =
-        std::make_unique<server::AutoRollback>(*param_store, flag_env, monitor, controller_config);
+    rollback_driver = std::make_unique<server::RollbackDriver>(*param_store, flag_env, monitor,
+                                                               controller_config);
   }
 
-  deps.auto_rollback = auto_rollback.get();
+  deps.rollback_driver = rollback_driver.get();
   server::HttpServer http(config, deps);
   if (auto st = http.start(); !st.ok()) {
     std::fprintf(stderr, "parley serve: %s\n", st.error().message.c_str());
@@ -382,8 +382,8 @@ int serveMain(int argc, char** argv) {
   std::fflush(stdout);
   core::log::info("server_started", "", "listening",
                   {{"port", http.port()}, {"tls", !config.tls_cert.empty()}});
-  if (auto_rollback) {
-    auto_rollback->start(config.rollback_interval_s);
+  if (rollback_driver) {
+    rollback_driver->start(config.rollback_interval_s);
     core::log::info(
         "auto_rollback_started", "", "automatic rollback running",
         {{"interval_s", config.rollback_interval_s},
@@ -396,7 +396,7 @@ int serveMain(int argc, char** argv) {
   sigwait(&signals, &sig);
   core::log::info("server_stopping", "", "signal received: draining sessions",
                   {{"signal", sig}, {"sessions", static_cast<long long>(registry.activeCount())}});
-  if (auto_rollback) auto_rollback->stop();
+  if (rollback_driver) rollback_driver->stop();
   http.shutdown();
   (*flag_source)->stop();
   core::log::info("server_stopped", "", "shutdown complete");

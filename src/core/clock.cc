@@ -11,6 +11,8 @@ long long steadyNs() {
 }
 }  // namespace
 
+Seconds Clock::wallTime() const { return wallTimeSeconds(); }
+
 SystemClock::SystemClock() : epoch_ns_(steadyNs()) {}
 
 Seconds SystemClock::now() const { return static_cast<double>(steadyNs() - epoch_ns_) * 1e-9; }

@@ -1,6 +1,7 @@
-// Per-session rollout decisions (SPEC section 4). A FlagSnapshot is what a consumer currently
-// believes the flag to be (and where that belief came from); decide() turns a snapshot, a
-// session ID and the kill switch into a Decision with its reason:
+// Per-session rollout decisions (docs/flags.md "Environment and precedence", the decision). A
+// FlagSnapshot is what a consumer currently believes the flag to be (and where that belief came
+// from); decide() turns a snapshot, a session ID and the kill switch into a Decision with its
+// reason:
 //
 //   STATIC   no store configured: environment/static configuration only
 //   CACHED   the store's value, read through the cache

@@ -1,6 +1,7 @@
 #include "flags/flag_source.h"
 
 #include <chrono>
+#include <utility>
 
 #include "core/log.h"
 #include "flags/lkg.h"
@@ -59,7 +60,7 @@ FlagSnapshot FlagSource::fromValue(Source source, const FlagValue& value, long l
 }
 
 void FlagSource::refresh() {
-  std::lock_guard lock(refresh_mu_);
+  std::unique_lock lock(refresh_mu_);
   if (!store_) {
     fetched_once_ = true;
     return;
@@ -71,6 +72,26 @@ void FlagSource::refresh() {
     due = !token.ok() || *token != last_token_;
   }
   if (due) fetchLocked(now);
+  deliver(lock);
+}
+
+// Listeners run without refresh_mu_, so they may call back into the source (refresh, subscribe,
+// snapshot, decide) from this thread or another. One thread delivers at a time: a refresh that
+// publishes while another thread (or a listener on this one) is delivering leaves its snapshot in
+// pending_, and the delivering thread hands it on after the listeners return. So listeners are
+// never called concurrently, and the last call always carries the newest snapshot (snapshots
+// published while listeners run may be coalesced into the newest).
+void FlagSource::deliver(std::unique_lock<std::mutex>& lock) {
+  if (delivering_) return;
+  delivering_ = true;
+  while (pending_) {
+    auto snapshot = std::exchange(pending_, nullptr);
+    auto listeners = listeners_;  // a listener may subscribe another
+    lock.unlock();
+    for (const auto& l : listeners) l(snapshot);
+    lock.lock();
+  }
+  delivering_ = false;
 }
 
 void FlagSource::fetchLocked(double now) {
@@ -161,7 +182,7 @@ void FlagSource::publishLocked(FlagSnapshot next) {
   next.generation = ++generation_;
   auto published = std::make_shared<const FlagSnapshot>(std::move(next));
   current_.store(published);
-  for (const auto& l : listeners_) l(published);
+  pending_ = std::move(published);  // delivered by deliver() once refresh_mu_ is released
 }
 
 void FlagSource::start() {

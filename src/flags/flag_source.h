@@ -64,7 +64,9 @@ class FlagSource {
   // Tests and embedders: force the kill switch on/off (nullopt: read the environment again).
   void setKillSwitchOverride(std::optional<bool> killed);
 
-  // Called on the refreshing thread after each published change (not for unchanged re-reads).
+  // Called on a refreshing thread after a published change (not for unchanged re-reads), without
+  // any lock of the source held: a listener may call back into it. Listeners are called one at a
+  // time, in order; changes published while they run may be coalesced, the newest always arrives.
   void subscribe(Listener listener);
 
   const FlagEnvironment& environment() const { return env_; }
@@ -77,6 +79,9 @@ class FlagSource {
   void fetchLocked(double now);
   void failLocked(const std::string& message);
   void publishLocked(FlagSnapshot next);
+  // Calls the listeners with pending_ (and whatever is published meanwhile) with `lock` released;
+  // returns at once when another call is already delivering.
+  void deliver(std::unique_lock<std::mutex>& lock);
   FlagSnapshot fromValue(Source source, const FlagValue& value, long long version) const;
 
   std::unique_ptr<ParamStore> store_;
@@ -99,6 +104,8 @@ class FlagSource {
   long long lkg_version_ = 0;
   long long lkg_persisted_version_ = 0;
   std::vector<Listener> listeners_;
+  std::shared_ptr<const FlagSnapshot> pending_;  // published, not yet delivered to listeners
+  bool delivering_ = false;                      // a thread is calling the listeners
 
   std::mutex thread_mu_;
   std::condition_variable thread_cv_;

@@ -89,6 +89,12 @@ void putSorted(std::vector<Setting>& settings, Setting s) {
                    [&](const Setting& a, const Setting& b) { return rank(a.key) < rank(b.key); });
 }
 
+core::Status unknownKey(std::string_view key) {
+  std::string known = "enabled, rollout_percentage";
+  for (const auto& ck : engine::configKeys()) known += std::string(", ") + ck.name;
+  return core::Error::invalid("unknown key '" + std::string(key) + "' (known keys: " + known + ")");
+}
+
 std::optional<long long> parseInteger(std::string_view text) {
   std::string s(text);
   if (s.empty()) return std::nullopt;
@@ -234,12 +240,7 @@ core::Status setFromText(FlagValue& value, std::string_view key, std::string_vie
     return core::okStatus();
   }
   const engine::ConfigKey* k = engine::findConfigKey(key);
-  if (!k) {
-    std::string known = "enabled, rollout_percentage";
-    for (const auto& ck : engine::configKeys()) known += std::string(", ") + ck.name;
-    return core::Error::invalid("unknown key '" + std::string(key) + "' (known keys: " + known +
-                                ")");
-  }
+  if (!k) return unknownKey(key);
   Json j;
   if (k->type == engine::KeyType::kEnum) {
     j = std::string(text);
@@ -258,6 +259,32 @@ core::Status setFromText(FlagValue& value, std::string_view key, std::string_vie
     }
     j = d;
   }
+  auto setting = engineSetting(*k, j);
+  if (!setting.ok()) return setting.error();
+  value.put(std::move(setting).value());
+  return core::okStatus();
+}
+
+core::Status setFromJson(FlagValue& value, std::string_view key, std::string_view json) {
+  Json j = Json::parse(json.begin(), json.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) {
+    return core::Error::invalid("the value of " + std::string(key) + " is not valid JSON");
+  }
+  if (key == "enabled") {
+    if (!j.is_boolean())
+      return core::Error::invalid(std::string(kEnabledRange) + " (got " + got(j) + ")");
+    value.enabled = j.get<bool>();
+    return core::okStatus();
+  }
+  if (key == "rollout_percentage") {
+    if (!j.is_number_integer() || j.get<long long>() < 0 || j.get<long long>() > 100) {
+      return core::Error::invalid(std::string(kPercentageRange) + " (got " + got(j) + ")");
+    }
+    value.rollout_percentage = j.get<int>();
+    return core::okStatus();
+  }
+  const engine::ConfigKey* k = engine::findConfigKey(key);
+  if (!k) return unknownKey(key);
   auto setting = engineSetting(*k, j);
   if (!setting.ok()) return setting.error();
   value.put(std::move(setting).value());

@@ -3,7 +3,7 @@
 // declared once). Parsing is strict: "false" is not a bool, 50.5 is not an integer, and every
 // range comes from configKeys(); a problem names the field and its valid range. Unknown keys are
 // reported as warnings and kept, so a rewrite never drops them. Also the environment defaults
-// (SPEC section 4) that apply when the store has no value.
+// (docs/flags.md "Environment and precedence") that apply when the store has no value.
 #pragma once
 
 #include <optional>
@@ -51,8 +51,12 @@ std::string toJson(const FlagValue& value);
 // Sets one key from command-line text (`--set KEY=VALUE`): enabled (true|false),
 // rollout_percentage (integer 0-100) or an engine key. Errors name the key and its range.
 core::Status setFromText(FlagValue& value, std::string_view key, std::string_view text);
+// Sets one key from a JSON value (the HTTP API's `"set": {key: value}`), typed as strictly as a
+// stored value (docs/flags.md): the string "5" is not an integer, "true" is not a boolean.
+core::Status setFromJson(FlagValue& value, std::string_view key, std::string_view json);
 
-// Environment defaults (SPEC section 4): what applies when the store has no value.
+// Environment defaults (docs/flags.md "Environment and precedence"): what applies when the store
+// has no value.
 struct FlagEnvironment {
   std::string parameter_name = kDefaultParameterName;  // FEATURE_FLAG_PARAMETER_NAME
   bool enabled = true;                                 // PARTIAL_RESULTS_ENABLED

@@ -108,6 +108,10 @@ core::Result<WriteResult> writeChange(ParamStore& store, const FlagEnvironment& 
       auto st = setFromText(value, key, text);
       if (!st.ok()) return st.error();
     }
+    for (const auto& [key, json] : change.json_sets) {
+      auto st = setFromJson(value, key, json);
+      if (!st.ok()) return st.error();
+    }
     std::string json = toJson(value);
     auto check = parseFlagValue(json);  // what consumers will parse must be valid
     if (!check.ok()) return check.error();

@@ -48,6 +48,9 @@ struct RolloutChange {
   std::optional<bool> enabled;
   std::optional<int> rollout_percentage;
   std::vector<std::pair<std::string, std::string>> sets;  // --set KEY=VALUE, in order
+  // The HTTP API's "set": {key: value}: KEY and the value's JSON text, typed strictly
+  // (setFromJson), applied after `sets`.
+  std::vector<std::pair<std::string, std::string>> json_sets;
 };
 
 struct WriteResult {

@@ -76,9 +76,9 @@ std::string formatItemLine(const TraceItem& item);
 // A number as the writers print it: at most 6 decimals, shortest form ("1.5", "2", "0.000001");
 // "null" when not finite.
 std::string formatNumber(double value);
-// One Segment as the JSON object printed by `parley replay` (SPEC section 2 fields, in the order
-// session_id, seq, result_id, text, kind, audio_start, audio_end, emitted_at, reason), without a
-// trailing newline.
+// One Segment as the JSON object printed by `parley replay` (docs/trace-format.md "`parley replay`
+// output": in the order session_id, seq, result_id, text, kind, audio_start, audio_end, emitted_at,
+// reason), without a trailing newline.
 std::string formatSegmentJson(const engine::Segment& segment);
 
 }  // namespace parley::ingest

@@ -50,8 +50,8 @@ bool breaches(const AlarmSpec& spec, double v) {
 
 double periodValue(const AlarmSpec& spec, const SignalWindows& w, const std::string& decision,
                    double from, double to) {
-  Decision d = Decision::kPartial;
-  parseDecision(decision, &d);
+  engine::Mode d = engine::Mode::kPartial;
+  parseModeLabel(decision, &d);
   switch (spec.signal) {
     case AlarmSignal::kLatencyP95:
       return w.wordLatency(d).quantile(0.95, from, to);
@@ -105,7 +105,7 @@ std::vector<AlarmState> AlarmEvaluator::evaluate(const SignalWindows& windows, d
   for (const auto& spec : kAlarms) {
     std::vector<std::string> decisions;
     if (spec.per_decision) {
-      decisions = {decisionName(Decision::kPartial), decisionName(Decision::kFinalOnly)};
+      decisions = {modeLabel(engine::Mode::kPartial), modeLabel(engine::Mode::kFinalOnly)};
     } else {
       decisions = {"all"};
     }

@@ -1,5 +1,5 @@
-// The runbook's five alarms (SPEC section 5), declared once in alarmTable() and used three
-// ways: evaluated in-process over SignalWindows (AlarmEvaluator, pure, time passed in),
+// The runbook's five alarms (docs/alarms.md, "Alarms"), declared once in alarmTable() and used
+// three ways: evaluated in-process over SignalWindows (AlarmEvaluator, pure, time passed in),
 // rendered as the JSON the server serves at GET /api/alarms (alarmsJson), and exported as
 // Prometheus alerting rules over the metric names of metric_table.h (prometheusRulesYaml), so
 // a Prometheus server alerts on the same conditions. Missing data (no observation in a period)

@@ -272,13 +272,15 @@ const std::vector<MetricSpec>& table() {
 
 }  // namespace
 
-const char* decisionName(Decision d) { return d == Decision::kPartial ? "partial" : "final_only"; }
+const char* modeLabel(engine::Mode d) {
+  return d == engine::Mode::kPartial ? "partial" : "final_only";
+}
 
-bool parseDecision(std::string_view text, Decision* out) {
+bool parseModeLabel(std::string_view text, engine::Mode* out) {
   if (text == "partial")
-    *out = Decision::kPartial;
+    *out = engine::Mode::kPartial;
   else if (text == "final_only")
-    *out = Decision::kFinalOnly;
+    *out = engine::Mode::kFinalOnly;
   else
     return false;
   return true;

@@ -8,13 +8,18 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/config.h"
+
 namespace parley::obs {
 
-// Which side of the rollout a session is on: partial results (canary) or final-only (baseline).
-enum class Decision { kPartial = 0, kFinalOnly = 1 };
-inline constexpr int kDecisionCount = 2;
-const char* decisionName(Decision d);  // "partial" | "final_only"
-bool parseDecision(std::string_view text, Decision* out);
+// Which side of the rollout a session is on is the engine mode its flag decision gave it:
+// partial results (canary) or final-only (baseline). Metrics label it `decision` (docs/metrics.md)
+// and index arrays with it.
+static_assert(static_cast<int>(engine::Mode::kPartial) == 0 &&
+              static_cast<int>(engine::Mode::kFinalOnly) == 1);
+inline constexpr int kModeCount = 2;
+const char* modeLabel(engine::Mode m);  // the `decision` label: "partial" | "final_only"
+bool parseModeLabel(std::string_view text, engine::Mode* out);
 
 enum class MetricType { kCounter, kGauge, kHistogram };
 const char* metricTypeName(MetricType t);  // "counter" | "gauge" | "histogram"

@@ -22,9 +22,9 @@ namespace {
 
 constexpr const char* kEmfNamespace = "AudioTranscription/PartialResults";
 // The decision value of errors not tied to a session.
-constexpr int kNoDecision = kDecisionCount;
+constexpr int kNoDecision = kModeCount;
 const char* decisionLabel(int i) {
-  return i == kNoDecision ? "none" : decisionName(static_cast<Decision>(i));
+  return i == kNoDecision ? "none" : modeLabel(static_cast<engine::Mode>(i));
 }
 
 std::string formatNumber(double v) {
@@ -64,12 +64,12 @@ engine::EngineStats statsDelta(const engine::EngineStats& after,
 struct Metrics::Impl {
   prometheus::Registry registry;
   // Children by metric and decision; metrics with an extra label keep one child per value.
-  std::array<std::array<std::vector<prometheus::Counter*>, kDecisionCount + 1>, kMetricCount>
+  std::array<std::array<std::vector<prometheus::Counter*>, kModeCount + 1>, kMetricCount>
       counters{};
-  std::array<std::array<prometheus::Gauge*, kDecisionCount + 1>, kMetricCount> gauges{};
-  std::array<std::array<prometheus::Histogram*, kDecisionCount>, kMetricCount> histograms{};
-  std::array<std::atomic<long long>, kDecisionCount> partial_events{};
-  std::array<std::atomic<long long>, kDecisionCount> final_events{};
+  std::array<std::array<prometheus::Gauge*, kModeCount + 1>, kMetricCount> gauges{};
+  std::array<std::array<prometheus::Histogram*, kModeCount>, kMetricCount> histograms{};
+  std::array<std::atomic<long long>, kModeCount> partial_events{};
+  std::array<std::atomic<long long>, kModeCount> final_events{};
   std::mutex emf_mu;
   std::map<std::string, double> emf_last;  // counter key -> value at the previous emfLines()
 
@@ -80,8 +80,8 @@ struct Metrics::Impl {
         case MetricType::kCounter: {
           auto& family =
               prometheus::BuildCounter().Name(spec.name).Help(spec.help).Register(registry);
-          int decisions = spec.id == MetricId::kErrors || spec.process_wide ? kDecisionCount + 1
-                                                                            : kDecisionCount;
+          int decisions =
+              spec.id == MetricId::kErrors || spec.process_wide ? kModeCount + 1 : kModeCount;
           for (int d = spec.process_wide ? kNoDecision : 0; d < decisions; ++d) {
             if (spec.labels.empty()) {
               counters[m][d].push_back(&family.Add({{"decision", decisionLabel(d)}}));
@@ -101,7 +101,7 @@ struct Metrics::Impl {
             gauges[m][kNoDecision] = &family.Add({{"decision", decisionLabel(kNoDecision)}});
             break;
           }
-          for (int d = 0; d < kDecisionCount; ++d) {
+          for (int d = 0; d < kModeCount; ++d) {
             gauges[m][d] = &family.Add({{"decision", decisionLabel(d)}});
           }
           break;
@@ -109,7 +109,7 @@ struct Metrics::Impl {
         case MetricType::kHistogram: {
           auto& family =
               prometheus::BuildHistogram().Name(spec.name).Help(spec.help).Register(registry);
-          for (int d = 0; d < kDecisionCount; ++d) {
+          for (int d = 0; d < kModeCount; ++d) {
             histograms[m][d] = &family.Add({{"decision", decisionLabel(d)}},
                                            prometheus::Histogram::BucketBoundaries(spec.buckets));
           }
@@ -123,7 +123,7 @@ struct Metrics::Impl {
     if (v <= 0) return;  // counters only grow; a negative delta is a caller bug, ignored
     counters[static_cast<std::size_t>(id)][d][label_index]->Increment(v);
   }
-  prometheus::Gauge& gauge(MetricId id, Decision d) {
+  prometheus::Gauge& gauge(MetricId id, engine::Mode d) {
     return *gauges[static_cast<std::size_t>(id)][static_cast<int>(d)];
   }
   void error(int d, std::string_view kind) {
@@ -139,7 +139,7 @@ struct Metrics::Impl {
 Metrics::Metrics() : impl_(std::make_unique<Impl>()) {}
 Metrics::~Metrics() = default;
 
-void Metrics::observeEngineStats(Decision decision, const engine::EngineStats& delta) {
+void Metrics::observeEngineStats(engine::Mode decision, const engine::EngineStats& delta) {
   int d = static_cast<int>(decision);
   auto v = [](long long x) { return static_cast<double>(x); };
   impl_->add(MetricId::kPartialResultsDropped, d, v(delta.partial_results_dropped));
@@ -162,30 +162,32 @@ void Metrics::observeEngineStats(Decision decision, const engine::EngineStats& d
   }
 }
 
-void Metrics::observeWordLatency(Decision d, double seconds) {
+void Metrics::observeWordLatency(engine::Mode d, double seconds) {
   if (!std::isfinite(seconds)) return;
   impl_->histograms[static_cast<std::size_t>(MetricId::kWordLatency)][static_cast<int>(d)]->Observe(
       seconds);
 }
 
-void Metrics::observeProcessingLatency(Decision d, double seconds) {
+void Metrics::observeProcessingLatency(engine::Mode d, double seconds) {
   if (!std::isfinite(seconds)) return;
   impl_->histograms[static_cast<std::size_t>(MetricId::kProcessingLatency)][static_cast<int>(d)]
       ->Observe(seconds);
 }
 
-void Metrics::sessionStarted(Decision d) {
+void Metrics::sessionStarted(engine::Mode d) {
   impl_->add(MetricId::kSessionsStarted, static_cast<int>(d), 1);
   impl_->gauge(MetricId::kSessionsActive, d).Increment();
 }
 
-void Metrics::sessionEnded(Decision d) { impl_->gauge(MetricId::kSessionsActive, d).Decrement(); }
-void Metrics::listenerJoined(Decision d) { impl_->gauge(MetricId::kListeners, d).Increment(); }
-void Metrics::listenerLeft(Decision d) { impl_->gauge(MetricId::kListeners, d).Decrement(); }
-void Metrics::complaint(Decision d) {
+void Metrics::sessionEnded(engine::Mode d) {
+  impl_->gauge(MetricId::kSessionsActive, d).Decrement();
+}
+void Metrics::listenerJoined(engine::Mode d) { impl_->gauge(MetricId::kListeners, d).Increment(); }
+void Metrics::listenerLeft(engine::Mode d) { impl_->gauge(MetricId::kListeners, d).Decrement(); }
+void Metrics::complaint(engine::Mode d) {
   impl_->add(MetricId::kListenerComplaints, static_cast<int>(d), 1);
 }
-void Metrics::complaintRejected(Decision d, std::string_view reason) {
+void Metrics::complaintRejected(engine::Mode d, std::string_view reason) {
   const auto& values = metricSpec(MetricId::kListenerComplaintsRejected).label_values;
   std::size_t index = 0;  // "invalid_input"
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -193,12 +195,12 @@ void Metrics::complaintRejected(Decision d, std::string_view reason) {
   }
   impl_->add(MetricId::kListenerComplaintsRejected, static_cast<int>(d), 1, index);
 }
-void Metrics::captionsCoalesced(Decision d, long long segments) {
+void Metrics::captionsCoalesced(engine::Mode d, long long segments) {
   if (segments > 0) {
     impl_->add(MetricId::kCaptionsCoalesced, static_cast<int>(d), static_cast<double>(segments));
   }
 }
-void Metrics::lineRevision(Decision d, int erased_tokens, bool settled_changed,
+void Metrics::lineRevision(engine::Mode d, int erased_tokens, bool settled_changed,
                            bool spoken_mismatch) {
   const int side = static_cast<int>(d);
   impl_->add(MetricId::kCaptionRevisions, side, 1);
@@ -208,7 +210,9 @@ void Metrics::lineRevision(Decision d, int erased_tokens, bool settled_changed,
   if (settled_changed) impl_->add(MetricId::kStablePrefixChanges, side, 1);
   if (spoken_mismatch) impl_->add(MetricId::kSpokenMismatches, side, 1);
 }
-void Metrics::error(Decision d, std::string_view kind) { impl_->error(static_cast<int>(d), kind); }
+void Metrics::error(engine::Mode d, std::string_view kind) {
+  impl_->error(static_cast<int>(d), kind);
+}
 void Metrics::error(std::string_view kind) { impl_->error(kNoDecision, kind); }
 
 void Metrics::connectionOpened() {
@@ -234,7 +238,7 @@ std::string Metrics::emfLines(long long unix_ms) {
   std::lock_guard lock(impl_->emf_mu);
   auto families = impl_->registry.Collect();
   std::string out;
-  for (int d = 0; d < kDecisionCount; ++d) {
+  for (int d = 0; d < kModeCount; ++d) {
     const std::string decision = decisionLabel(d);
     std::string declarations;
     std::string values;

@@ -29,25 +29,25 @@ class Metrics {
   // Adds the counters of an EngineStats delta (see statsDelta): dropped, duplicates, orphaned,
   // fallbacks, discrepancies, recognizer events, segments; invalid events count as errors of
   // kind "invalid_event".
-  void observeEngineStats(Decision d, const engine::EngineStats& delta);
-  void observeWordLatency(Decision d, double seconds);
-  void observeProcessingLatency(Decision d, double seconds);
-  void sessionStarted(Decision d);
-  void sessionEnded(Decision d);
-  void listenerJoined(Decision d);
-  void listenerLeft(Decision d);
+  void observeEngineStats(engine::Mode d, const engine::EngineStats& delta);
+  void observeWordLatency(engine::Mode d, double seconds);
+  void observeProcessingLatency(engine::Mode d, double seconds);
+  void sessionStarted(engine::Mode d);
+  void sessionEnded(engine::Mode d);
+  void listenerJoined(engine::Mode d);
+  void listenerLeft(engine::Mode d);
   // A counted listener complaint (parley_listener_complaints_total).
-  void complaint(Decision d);
+  void complaint(engine::Mode d);
   // A complaint answered but not counted; `reason` is one of the values declared for
   // parley_listener_complaints_rejected_total (anything else counts as "invalid_input").
-  void complaintRejected(Decision d, std::string_view reason);
+  void complaintRejected(engine::Mode d, std::string_view reason);
   // `segments` engine segments were merged into later captions (translation was behind).
-  void captionsCoalesced(Decision d, long long segments);
+  void captionsCoalesced(engine::Mode d, long long segments);
   // A caption line revision was sent (docs/lines.md), with what it took back or changed.
-  void lineRevision(Decision d, int erased_tokens, bool settled_changed, bool spoken_mismatch);
+  void lineRevision(engine::Mode d, int erased_tokens, bool settled_changed, bool spoken_mismatch);
   // kind is one of the values declared for parley_errors_total; anything else counts as
   // "internal" (label values stay bounded).
-  void error(Decision d, std::string_view kind);
+  void error(engine::Mode d, std::string_view kind);
   // An error not tied to a session (decision="none").
   void error(std::string_view kind);
   // Connections of the server (decision="none"): opened and closed (the open gauge), and

@@ -7,7 +7,7 @@ namespace parley::obs {
 
 Monitor::Monitor(const core::Clock& clock, double horizon_s) : clock_(clock), windows_(horizon_s) {}
 
-void Monitor::sessionStarted(Decision d, const std::string& session_id) {
+void Monitor::sessionStarted(engine::Mode d, const std::string& session_id) {
   metrics_.sessionStarted(d);
   std::lock_guard lock(mu_);
   double now = clock_.now();
@@ -15,13 +15,13 @@ void Monitor::sessionStarted(Decision d, const std::string& session_id) {
   windows_.sessionStarted(d, session_id, now);
 }
 
-void Monitor::sessionEnded(Decision d, const std::string& session_id) {
+void Monitor::sessionEnded(engine::Mode d, const std::string& session_id) {
   metrics_.sessionEnded(d);
   std::lock_guard lock(mu_);
   windows_.sessionEnded(session_id, clock_.now());
 }
 
-void Monitor::observeEngineStats(Decision d, const engine::EngineStats& delta) {
+void Monitor::observeEngineStats(engine::Mode d, const engine::EngineStats& delta) {
   metrics_.observeEngineStats(d, delta);
   std::lock_guard lock(mu_);
   double now = clock_.now();
@@ -33,29 +33,29 @@ void Monitor::observeEngineStats(Decision d, const engine::EngineStats& delta) {
   windows_.add(Signal::kEvents, d, now, v(delta.partial_events + delta.final_events));
 }
 
-void Monitor::observeWordLatency(Decision d, double seconds) {
+void Monitor::observeWordLatency(engine::Mode d, double seconds) {
   metrics_.observeWordLatency(d, seconds);
   std::lock_guard lock(mu_);
   windows_.observeWordLatency(d, clock_.now(), seconds);
 }
 
-void Monitor::observeProcessingLatency(Decision d, double seconds) {
+void Monitor::observeProcessingLatency(engine::Mode d, double seconds) {
   metrics_.observeProcessingLatency(d, seconds);
 }
 
-void Monitor::listenerJoined(Decision d) { metrics_.listenerJoined(d); }
-void Monitor::listenerLeft(Decision d) { metrics_.listenerLeft(d); }
+void Monitor::listenerJoined(engine::Mode d) { metrics_.listenerJoined(d); }
+void Monitor::listenerLeft(engine::Mode d) { metrics_.listenerLeft(d); }
 
-void Monitor::captionsCoalesced(Decision d, long long segments) {
+void Monitor::captionsCoalesced(engine::Mode d, long long segments) {
   metrics_.captionsCoalesced(d, segments);
 }
 
-void Monitor::lineRevision(Decision d, int erased_tokens, bool settled_changed,
+void Monitor::lineRevision(engine::Mode d, int erased_tokens, bool settled_changed,
                            bool spoken_mismatch) {
   metrics_.lineRevision(d, erased_tokens, settled_changed, spoken_mismatch);
 }
 
-void Monitor::complaint(Decision d, const std::string& listener) {
+void Monitor::complaint(engine::Mode d, const std::string& listener) {
   metrics_.complaint(d);
   std::lock_guard lock(mu_);
   double now = clock_.now();
@@ -63,11 +63,11 @@ void Monitor::complaint(Decision d, const std::string& listener) {
   windows_.complaintFrom(d, listener, now);
 }
 
-void Monitor::complaintRejected(Decision d, std::string_view reason) {
+void Monitor::complaintRejected(engine::Mode d, std::string_view reason) {
   metrics_.complaintRejected(d, reason);
 }
 
-void Monitor::error(Decision d, std::string_view kind) {
+void Monitor::error(engine::Mode d, std::string_view kind) {
   metrics_.error(d, kind);
   std::lock_guard lock(mu_);
   windows_.add(Signal::kErrors, d, clock_.now(), 1);
@@ -101,7 +101,7 @@ std::string Monitor::alarmsJson() {
   return obs::alarmsJson(evaluator_.evaluate(windows_, now), now);
 }
 
-SideMetrics Monitor::side(Decision d, double now, const ControllerConfig& config) const {
+SideMetrics Monitor::side(engine::Mode d, double now, const ControllerConfig& config) const {
   SideMetrics s;
   double from = now - config.window_s;
   s.samples = windows_.sessionsActive(d, from, now);
@@ -128,8 +128,8 @@ ControllerInput Monitor::controllerInput(int percentage, bool enabled,
   windows_.prune(in.t);
   in.percentage = percentage;
   in.enabled = enabled;
-  in.canary = side(Decision::kPartial, in.t, config);
-  in.baseline = side(Decision::kFinalOnly, in.t, config);
+  in.canary = side(engine::Mode::kPartial, in.t, config);
+  in.baseline = side(engine::Mode::kFinalOnly, in.t, config);
   return in;
 }
 

@@ -25,24 +25,24 @@ class Monitor {
   // `clock` must outlive the Monitor. horizon_s bounds how far back windows reach.
   explicit Monitor(const core::Clock& clock, double horizon_s = 3660.0);
 
-  void sessionStarted(Decision d, const std::string& session_id);
-  void sessionEnded(Decision d, const std::string& session_id);
+  void sessionStarted(engine::Mode d, const std::string& session_id);
+  void sessionEnded(engine::Mode d, const std::string& session_id);
   // A session's engine progress since its previous report (use statsDelta()).
-  void observeEngineStats(Decision d, const engine::EngineStats& delta);
-  void observeWordLatency(Decision d, double seconds);
-  void observeProcessingLatency(Decision d, double seconds);
-  void listenerJoined(Decision d);
-  void listenerLeft(Decision d);
+  void observeEngineStats(engine::Mode d, const engine::EngineStats& delta);
+  void observeWordLatency(engine::Mode d, double seconds);
+  void observeProcessingLatency(engine::Mode d, double seconds);
+  void listenerJoined(engine::Mode d);
+  void listenerLeft(engine::Mode d);
   // A counted listener complaint from `listener` (an ID unique per listener connection, e.g.
   // "<session>/<connection>"): parley_listener_complaints_total and the complaining listeners
   // of the controller's complaints row. Only the caller knows whether a complaint counts
   // (SessionRegistry: a connected listener, once per complaint window).
-  void complaint(Decision d, const std::string& listener);
+  void complaint(engine::Mode d, const std::string& listener);
   // A complaint answered but not counted: parley_listener_complaints_rejected_total{reason}.
-  void complaintRejected(Decision d, std::string_view reason);
-  void captionsCoalesced(Decision d, long long segments);
-  void lineRevision(Decision d, int erased_tokens, bool settled_changed, bool spoken_mismatch);
-  void error(Decision d, std::string_view kind);
+  void complaintRejected(engine::Mode d, std::string_view reason);
+  void captionsCoalesced(engine::Mode d, long long segments);
+  void lineRevision(engine::Mode d, int erased_tokens, bool settled_changed, bool spoken_mismatch);
+  void error(engine::Mode d, std::string_view kind);
   void error(std::string_view kind);  // not tied to a session
   // The server's connections (parley_connections_open, parley_connections_rejected_total).
   void connectionOpened();
@@ -67,7 +67,7 @@ class Monitor {
   double now() const { return clock_.now(); }
 
  private:
-  SideMetrics side(Decision d, double now, const ControllerConfig& config) const;
+  SideMetrics side(engine::Mode d, double now, const ControllerConfig& config) const;
 
   const core::Clock& clock_;
   Metrics metrics_;

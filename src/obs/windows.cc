@@ -113,27 +113,26 @@ double histogramQuantile(double q, std::span<const double> bounds,
 }
 
 SignalWindows::SignalWindows(double horizon_seconds)
-    : horizon_(horizon_seconds),
-      counters_(static_cast<std::size_t>(kSignalCount * kDecisionCount)) {
-  for (int d = 0; d < kDecisionCount; ++d) {
+    : horizon_(horizon_seconds), counters_(static_cast<std::size_t>(kSignalCount * kModeCount)) {
+  for (int d = 0; d < kModeCount; ++d) {
     latency_.emplace_back(metricSpec(MetricId::kWordLatency).buckets);
   }
 }
 
-void SignalWindows::add(Signal s, Decision d, double t, double amount) {
-  counters_[static_cast<std::size_t>(static_cast<int>(s) * kDecisionCount + static_cast<int>(d))]
-      .add(t, amount);
+void SignalWindows::add(Signal s, engine::Mode d, double t, double amount) {
+  counters_[static_cast<std::size_t>(static_cast<int>(s) * kModeCount + static_cast<int>(d))].add(
+      t, amount);
 }
 
 void SignalWindows::addUnattributedError(double t, double amount) {
   unattributed_errors_.add(t, amount);
 }
 
-void SignalWindows::observeWordLatency(Decision d, double t, double seconds) {
+void SignalWindows::observeWordLatency(engine::Mode d, double t, double seconds) {
   latency_[static_cast<int>(d)].observe(t, seconds);
 }
 
-void SignalWindows::sessionStarted(Decision d, const std::string& session_id, double t) {
+void SignalWindows::sessionStarted(engine::Mode d, const std::string& session_id, double t) {
   sessions_[session_id] = {d, t, std::numeric_limits<double>::infinity()};
 }
 
@@ -142,18 +141,18 @@ void SignalWindows::sessionEnded(const std::string& session_id, double t) {
   if (it != sessions_.end() && std::isinf(it->second.end)) it->second.end = t;
 }
 
-double SignalWindows::sum(Signal s, Decision d, double from, double to) const {
-  return counters_[static_cast<std::size_t>(static_cast<int>(s) * kDecisionCount +
-                                            static_cast<int>(d))]
+double SignalWindows::sum(Signal s, engine::Mode d, double from, double to) const {
+  return counters_[static_cast<std::size_t>(static_cast<int>(s) * kModeCount + static_cast<int>(d))]
       .sum(from, to);
 }
 
 double SignalWindows::errorsAll(double from, double to) const {
-  return sum(Signal::kErrors, Decision::kPartial, from, to) +
-         sum(Signal::kErrors, Decision::kFinalOnly, from, to) + unattributed_errors_.sum(from, to);
+  return sum(Signal::kErrors, engine::Mode::kPartial, from, to) +
+         sum(Signal::kErrors, engine::Mode::kFinalOnly, from, to) +
+         unattributed_errors_.sum(from, to);
 }
 
-int SignalWindows::sessionsActive(Decision d, double from, double to) const {
+int SignalWindows::sessionsActive(engine::Mode d, double from, double to) const {
   int n = 0;
   for (const auto& [id, span] : sessions_) {
     if (span.decision == d && span.start <= to && span.end > from) ++n;
@@ -161,14 +160,14 @@ int SignalWindows::sessionsActive(Decision d, double from, double to) const {
   return n;
 }
 
-void SignalWindows::complaintFrom(Decision d, const std::string& listener, double t) {
+void SignalWindows::complaintFrom(engine::Mode d, const std::string& listener, double t) {
   if (!std::isfinite(t)) return;
   auto& c = complainers_[listener];
   c.decision = d;
   c.times.insert(std::upper_bound(c.times.begin(), c.times.end(), t), t);
 }
 
-int SignalWindows::complainingListeners(Decision d, double from, double to) const {
+int SignalWindows::complainingListeners(engine::Mode d, double from, double to) const {
   int n = 0;
   for (const auto& [id, c] : complainers_) {
     if (c.decision != d) continue;

@@ -70,43 +70,45 @@ class SignalWindows {
   // horizon: how far back windows can reach (the longest window used plus one period).
   explicit SignalWindows(double horizon_seconds = 3660.0);
 
-  void add(Signal s, Decision d, double t, double amount);
+  void add(Signal s, engine::Mode d, double t, double amount);
   // An error not tied to a session: counted in errorsAll() only.
   void addUnattributedError(double t, double amount);
-  void observeWordLatency(Decision d, double t, double seconds);
-  void sessionStarted(Decision d, const std::string& session_id, double t);
+  void observeWordLatency(engine::Mode d, double t, double seconds);
+  void sessionStarted(engine::Mode d, const std::string& session_id, double t);
   void sessionEnded(const std::string& session_id, double t);
 
-  double sum(Signal s, Decision d, double from, double to) const;
+  double sum(Signal s, engine::Mode d, double from, double to) const;
   // Errors of both decisions plus unattributed ones.
   double errorsAll(double from, double to) const;
-  const WindowedHistogram& wordLatency(Decision d) const { return latency_[static_cast<int>(d)]; }
+  const WindowedHistogram& wordLatency(engine::Mode d) const {
+    return latency_[static_cast<int>(d)];
+  }
   // Sessions of decision d running at any time during (from, to].
-  int sessionsActive(Decision d, double from, double to) const;
+  int sessionsActive(engine::Mode d, double from, double to) const;
 
   // A counted complaint at time t from `listener` (any ID unique per listener, e.g.
   // "<session>/<connection>"). complainingListeners() counts each listener once, however often
   // it complained: the rollback controller's complaints row.
-  void complaintFrom(Decision d, const std::string& listener, double t);
+  void complaintFrom(engine::Mode d, const std::string& listener, double t);
   // Distinct listeners of decision d with a complaint at a time in (from, to] (exact times).
-  int complainingListeners(Decision d, double from, double to) const;
+  int complainingListeners(engine::Mode d, double from, double to) const;
 
   // Drops data older than now - horizon. Cheap; call it whenever time advances.
   void prune(double now);
 
  private:
   struct SessionSpan {
-    Decision decision;
+    engine::Mode decision;
     double start;
     double end;  // +inf while running
   };
   double horizon_;
-  std::vector<WindowedCounter> counters_;  // [signal * kDecisionCount + decision]
+  std::vector<WindowedCounter> counters_;  // [signal * kModeCount + decision]
   WindowedCounter unattributed_errors_;
   std::vector<WindowedHistogram> latency_;
   std::map<std::string, SessionSpan> sessions_;
   struct Complainer {
-    Decision decision;
+    engine::Mode decision;
     std::deque<double> times;  // ascending as added; pruned with the horizon
   };
   std::map<std::string, Complainer> complainers_;

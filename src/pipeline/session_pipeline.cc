@@ -78,6 +78,7 @@ struct PendingSegment {
   WorkContext ctx;
   std::vector<std::string> targets;
   double queued_at = 0;  // clock_.now() when queued (live timing)
+  int segments = 1;      // engine segments in `segment` (> 1: merged while the queue was full)
 };
 
 // Source-line updates on their way to the caption stage, with the targets at that time.
@@ -228,6 +229,7 @@ class PipelineImpl final : public SessionPipeline {
                      {"captions", s.captions},
                      {"untranslated_captions", s.untranslated_captions},
                      {"captions_coalesced", s.captions_coalesced},
+                     {"captions_queue_merged", s.captions_queue_merged},
                      {"audio_chunks_dropped", s.audio_chunks_dropped}});
   }
 
@@ -491,9 +493,29 @@ class PipelineImpl final : public SessionPipeline {
       caption(one);
       return;
     }
+    bool merged = false;
     {
       std::lock_guard lock(caption_mu_);
-      captions_pending_.push_back(std::move(pending));
+      if (captions_pending_.size() < options_.caption_queue) {
+        captions_pending_.push_back(std::move(pending));
+      } else {
+        // The queue is full (the caption thread is far behind): the segment joins the newest
+        // waiting one, so the queue never grows beyond caption_queue entries and no word is lost.
+        PendingSegment& last = captions_pending_.back();
+        last.segment = mergeSegments({&last.segment, &pending.segment});
+        last.ctx = pending.ctx;
+        last.segments += pending.segments;
+        for (auto& lang : pending.targets) {
+          if (std::find(last.targets.begin(), last.targets.end(), lang) == last.targets.end()) {
+            last.targets.push_back(std::move(lang));
+          }
+        }
+        merged = true;
+      }
+    }
+    if (merged) {
+      std::lock_guard lock(stats_mu_);
+      ++stats_.captions_queue_merged;
     }
     caption_cv_.notify_all();
   }
@@ -565,7 +587,8 @@ class PipelineImpl final : public SessionPipeline {
     caption.session_id = options_.session_id;
     caption.lang = lang;
     caption.segment = mergeSegments(parts);
-    caption.segments = static_cast<int>(group.size());
+    caption.segments = 0;
+    for (const auto* p : group) caption.segments += p->segments;
     caption.timings.asr_s = last.ctx.asr_s;
     caption.timings.queue_s = last.ctx.queue_s + (picked_at - group.front()->queued_at);
     caption.timings.engine_s = last.ctx.engine_s;
@@ -693,7 +716,7 @@ class PipelineImpl final : public SessionPipeline {
   // Delivery -> caption thread queue (live timing), guarded by caption_mu_.
   std::mutex caption_mu_;
   std::condition_variable caption_cv_;
-  std::vector<PendingSegment> captions_pending_;
+  std::vector<PendingSegment> captions_pending_;  // at most options_.caption_queue entries
   std::vector<PendingLines> lines_pending_;
   bool captions_done_ = false;
 
@@ -730,6 +753,10 @@ core::Result<std::unique_ptr<SessionPipeline>> SessionPipeline::start(PipelineOp
   if (options.step_queue < 1 || options.step_queue > 100000) {
     return core::Error::invalid("step_queue must be in [1, 100000] (got " +
                                 std::to_string(options.step_queue) + ")");
+  }
+  if (options.caption_queue < 1 || options.caption_queue > 100000) {
+    return core::Error::invalid("caption_queue must be in [1, 100000] (got " +
+                                std::to_string(options.caption_queue) + ")");
   }
   if (!(options.tick_interval_s > 0 && options.tick_interval_s <= 10)) {
     return core::Error::invalid("tick_interval_s must be in (0, 10] seconds");

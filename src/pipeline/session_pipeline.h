@@ -112,6 +112,11 @@ struct PipelineOptions {
   // Recognizer steps waiting for the delivery thread before the recognizer thread waits for
   // room (backpressure reaches the audio queue, whose overflow drops at the edge). 1..100000.
   std::size_t step_queue = 64;
+  // Segments waiting for the caption thread (live timing). When that many wait (the translator
+  // or synthesizer is far behind), a new segment is merged into the newest waiting one, source
+  // segment included (PipelineStats::captions_queue_merged): the queue never blocks the delivery
+  // thread, never grows beyond this, and never loses a word. 1..100000.
+  std::size_t caption_queue = 256;
   // Live ticks: the engine is ticked at nextDeadline() or after this long, whichever first.
   double tick_interval_s = 0.05;
   // Called on the delivery thread after each recognizer step was handled (recording, tests).
@@ -134,6 +139,8 @@ struct PipelineStats {
   long long captions = 0;
   long long untranslated_captions = 0;
   long long captions_coalesced = 0;  // segments merged into a later caption (translator behind)
+  // segments merged into the newest waiting one because caption_queue segments were waiting
+  long long captions_queue_merged = 0;
   long long synthesis_failures = 0;  // captions whose speech could not be synthesized
   long long line_revisions = 0;      // line messages, every language
   lines::LineStats lines;            // summed over the languages' views

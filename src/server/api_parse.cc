@@ -176,7 +176,7 @@ Parsed<FlagsBody> parseFlagsBody(FlagsEndpoint endpoint, std::string_view text) 
         if (!body["set"].is_object())
           return invalid<FlagsBody>("set must be an object of key: value");
         for (auto& [k, v] : body["set"].items()) {
-          b.change.sets.emplace_back(k, v.is_string() ? v.get<std::string>() : v.dump());
+          b.change.json_sets.emplace_back(k, v.dump());  // typed strictly: "5" is no integer
         }
       }
       break;

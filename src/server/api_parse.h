@@ -56,7 +56,7 @@ struct FlagsBody {
   std::string reason;
   std::optional<bool> active;   // kKillSwitch: nullopt = back to the environment
   long long version = 0;        // kRevert
-  flags::RolloutChange change;  // kChange: enabled, rollout_percentage, set (values as text)
+  flags::RolloutChange change;  // kChange: enabled, rollout_percentage, set (json_sets)
 };
 Parsed<FlagsBody> parseFlagsBody(FlagsEndpoint endpoint, std::string_view body);
 

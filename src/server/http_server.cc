@@ -9,7 +9,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>  // is_upgrade; connections: ws_connection.cc
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -25,13 +25,15 @@
 #include "flags/report.h"
 #include "flags/rollout.h"
 #include "server/api_parse.h"
-#include "server/auto_rollback.h"
 #include "server/client_limits.h"
 #include "server/connection_limits.h"
 #include "server/http_internal.h"
+#include "server/protocol.h"
+#include "server/rollback_driver.h"
 #include "server/session_ids.h"
 #include "server/tls.h"
 #include "server/transport.h"
+#include "server/ws_connection.h"
 #include "storage/subtitles.h"
 
 namespace parley::server {
@@ -50,10 +52,6 @@ double steadySeconds() {
   return std::chrono::duration<double>(Clock::now().time_since_epoch()).count();
 }
 
-std::chrono::milliseconds ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<long long>(seconds * 1000.0));
-}
-
 // Transport limits (docs/server.md, "Connection limits"). Request headers (Beast's default,
 // explicit here) and bodies; the time a connection may take to send a request's header (also
 // how long an idle keep-alive connection is kept) and then its body.
@@ -68,6 +66,8 @@ constexpr std::size_t kLingerBytes = 4 << 20;
 constexpr std::chrono::seconds kLingerTimeout{5};
 // Retry-After of the 503 written to connections refused at accept.
 constexpr int kRetryAfterSeconds = 5;
+// After shutdown's drain wait: how long the cut-off connections get to finish their handlers.
+constexpr double kAbortBudgetSeconds = 5.0;
 // With TLS: the time a client has to complete the handshake (then it is dropped and counted),
 // and the time the server waits for the client's close_notify after sending its own.
 constexpr std::chrono::seconds kTlsHandshakeTimeout{10};
@@ -77,13 +77,6 @@ bool isDescriptorExhaustion(const boost::system::error_code& ec) {
   return ec == net::error::no_descriptors ||
          ec == boost::system::errc::too_many_files_open_in_system ||
          ec == net::error::no_buffer_space || ec == net::error::no_memory;
-}
-
-bool isLangCode(std::string_view s) {
-  if (s.size() < 2 || s.size() > 12) return false;
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-';
-  });
 }
 
 }  // namespace
@@ -102,6 +95,7 @@ struct HttpServer::Impl {
                   }
                 }),
         blocking(static_cast<std::size_t>(config.blocking_threads)),
+        shared(std::make_shared<ConnectionContext>(config, deps.registry, deps.clock, &blocking)),
         acceptor(net::make_strand(ioc)),
         accept_timer(acceptor.get_executor()),
         tick_timer(ioc),
@@ -123,6 +117,7 @@ struct HttpServer::Impl {
   ConnectionLimiter limiter;
   net::io_context ioc;
   net::thread_pool blocking;
+  std::shared_ptr<ConnectionContext> shared;  // with every WebSocket connection
   // The acceptor, its back-off timer and the reserve descriptor belong to the acceptor's strand.
   tcp::acceptor acceptor;
   net::steady_timer accept_timer;
@@ -138,9 +133,7 @@ struct HttpServer::Impl {
   net::steady_timer tick_timer;
   std::vector<std::thread> threads;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
-  std::atomic<bool> stopping{false};
   std::atomic<bool> stopped{false};
-  std::atomic<int> open_connections{0};
   int bound_port = 0;
   NetworkList trusted;  // may create sessions without the speaker key (when none is set)
   std::mutex create_mu;
@@ -165,331 +158,6 @@ struct HttpServer::Impl {
   // POST /api/sessions: the rate limit, then who may create (speaker key, trusted networks).
   std::optional<HttpResponse> mayCreateSession(const HttpRequest& req, const std::string& remote);
   std::optional<HttpResponse> createSession(const HttpRequest& req, const std::string& remote);
-};
-
-// --- WebSocket connections -----------------------------------------------------------------
-
-enum class Role { kSpeaker, kListener };
-
-class WsConnection : public MessageSink, public std::enable_shared_from_this<WsConnection> {
- public:
-  WsConnection(Transport&& stream, HttpServer::Impl& srv, Role role, std::string session_id,
-               std::string lang, std::string token, ConnectionLimiter::Slot slot)
-      : slot_(std::move(slot)),
-        ws_(std::move(stream)),
-        srv_(srv),
-        role_(role),
-        session_id_(std::move(session_id)),
-        lang_(std::move(lang)),
-        token_(std::move(token)),
-        heartbeat_(ws_.get_executor()),
-        close_guard_(ws_.get_executor()) {
-    ++srv_.open_connections;
-  }
-  ~WsConnection() override { --srv_.open_connections; }
-
-  void start(HttpRequest req) {
-    beast::get_lowest_layer(ws_).expires_never();
-    websocket::stream_base::timeout opt{};
-    opt.handshake_timeout = std::chrono::seconds(30);
-    opt.idle_timeout = websocket::stream_base::none();
-    opt.keep_alive_pings = false;
-    ws_.set_option(opt);
-    ws_.read_message_max(role_ == Role::kSpeaker ? srv_.config.max_frame_bytes : 4096);
-    ws_.set_option(websocket::stream_base::decorator(
-        [](websocket::response_type& res) { res.set(http::field::server, "parley"); }));
-    touch();
-    ws_.control_callback([this](websocket::frame_type, beast::string_view) { touch(); });
-    ws_.async_accept(req, beast::bind_front_handler(&WsConnection::onAccept, shared_from_this()));
-  }
-
-  void send(OutMessage m) override {
-    std::unique_lock lock(mu_);
-    if (closing_) return;
-    std::size_t limit = srv_.config.listener_queue;
-    if (m.droppable) {
-      // Speech is dropped before the queue is half full, so captions always have room; a pair
-      // (audio header + WAV) is either queued whole or not at all.
-      if (q_.size() + (m.binary ? 1 : 2) > limit / 2) {
-        ++dropped_;
-        return;
-      }
-    } else if (q_.size() >= limit) {
-      closing_ = true;
-      q_.clear();
-      lock.unlock();
-      core::log::warn("listener_overflow", session_id_,
-                      "listener send queue overflowed; closing the slow listener",
-                      {{"lang", lang_}, {"queue", static_cast<long long>(limit)}});
-      net::post(ws_.get_executor(), [self = shared_from_this()] {
-        self->closeNow(kCloseTooSlow, "listener too slow");
-      });
-      return;
-    }
-    q_.push_back(std::move(m));
-    if (!writing_) {
-      writing_ = true;
-      lock.unlock();
-      net::post(ws_.get_executor(), [self = shared_from_this()] { self->doWrite(); });
-    }
-  }
-
-  void close(int code, std::string reason) override {
-    std::unique_lock lock(mu_);
-    if (closing_) return;
-    closing_ = true;
-    pending_close_ = {code, std::move(reason)};
-    if (!writing_) {
-      writing_ = true;
-      lock.unlock();
-      net::post(ws_.get_executor(), [self = shared_from_this()] { self->doWrite(); });
-    }
-  }
-
- private:
-  void touch() { last_seen_.store(steadySeconds()); }
-
-  void onAccept(beast::error_code ec) {
-    if (ec) return;
-    if (srv_.stopping) {
-      closeNow(kCloseGoingAway, "server shutting down");
-      return;
-    }
-    AttachResult r;
-    auto self = shared_from_this();
-    if (session_id_.empty() || (role_ == Role::kListener && !isLangCode(lang_))) {
-      r = {kCloseBadRequest,
-           role_ == Role::kListener ? "session and lang are required"
-                                    : "session and token are required",
-           0};
-    } else if (role_ == Role::kSpeaker) {
-      r = srv_.deps.registry->attachSpeaker(session_id_, token_, self);
-    } else {
-      r = srv_.deps.registry->attachListener(session_id_, lang_, self);
-    }
-    if (r.close_code != 0) {
-      closeNow(r.close_code, r.reason);
-      return;
-    }
-    connection_id_ = r.connection_id;
-    attached_ = true;
-    if (role_ == Role::kSpeaker) {
-      // The recognizer is loaded now that a speaker is here (not when the session was created);
-      // "ready" says it runs. Audio sent before is buffered and fed in order.
-      net::post(srv_.blocking, [self] {
-        auto st = self->srv_.deps.registry->ensurePipeline(self->session_id_);
-        if (!st.ok()) {
-          Json err = {{"type", "error"}, {"message", st.error().message}};
-          self->send({std::make_shared<const std::string>(err.dump()), false, false});
-          self->close(1011, "pipeline unavailable");
-          return;
-        }
-        Json hello = {{"type", "ready"}, {"session_id", self->session_id_}};
-        self->send({std::make_shared<const std::string>(hello.dump()), false, false});
-      });
-    }
-    scheduleHeartbeat();
-    doRead();
-  }
-
-  void doRead() {
-    ws_.async_read(buf_, beast::bind_front_handler(&WsConnection::onRead, shared_from_this()));
-  }
-
-  void onRead(beast::error_code ec, std::size_t) {
-    if (ec) {
-      if (ec == websocket::error::message_too_big) {
-        core::log::warn("ws_frame_too_big", session_id_, "frame larger than max_frame_bytes",
-                        {{"max", static_cast<long long>(srv_.config.max_frame_bytes)}});
-      }
-      gone();
-      return;
-    }
-    touch();
-    if (role_ == Role::kSpeaker) {
-      if (!handleSpeakerFrame()) return;
-    } else if (!ws_.got_binary()) {
-      handleListenerText();
-    }
-    buf_.consume(buf_.size());
-    doRead();
-  }
-
-  // A listener's text frame: {"type":"complaint","text"?,"last_seq"?} is answered with
-  // {"type":"complaint_received","counted","reason"?}; anything else is ignored.
-  void handleListenerText() {
-    auto message = parseListenerMessage(beast::buffers_to_string(buf_.data()));
-    if (!message) return;
-    ComplaintOutcome outcome;
-    if (!message->ok()) {
-      (void)srv_.deps.registry->invalidComplaint(session_id_);
-      outcome = {false, "invalid_input"};
-    } else {
-      const ComplaintFields& fields = message->value;
-      outcome = srv_.deps.registry->listenerComplaint(session_id_, connection_id_, fields.text,
-                                                      fields.last_seq);
-    }
-    Json reply = {{"type", "complaint_received"}, {"counted", outcome.counted}};
-    if (!outcome.counted) reply["reason"] = outcome.reason;
-    send({std::make_shared<const std::string>(reply.dump()), false, false});
-  }
-
-  // Returns false when the connection is being closed.
-  bool handleSpeakerFrame() {
-    auto data = buf_.data();
-    std::size_t n = data.size();
-    if (ws_.got_binary()) {
-      if (n % 2 != 0) {
-        closeNow(kCloseInvalidPayload, "PCM frames must hold whole 16-bit samples");
-        return false;
-      }
-      pcm_.resize(n / 2);
-      net::buffer_copy(net::buffer(pcm_.data(), n), data);
-      srv_.deps.registry->speakerAudio(session_id_, pcm_);
-      return true;
-    }
-    auto message = parseSpeakerMessage(beast::buffers_to_string(data));
-    if (!message) {
-      closeNow(kCloseUnsupportedData,
-               "expected binary PCM frames or JSON control messages {\"type\": ...}");
-      return false;
-    }
-    const std::string& type = *message;
-    if (type == "end") {
-      auto self = shared_from_this();
-      net::post(srv_.blocking,
-                [self] { (void)self->srv_.deps.registry->end(self->session_id_, "speaker"); });
-      return true;
-    }
-    auto st = srv_.deps.registry->speakerControl(session_id_, type);
-    if (!st.ok()) {
-      Json err = {{"type", "error"}, {"message", st.error().message}};
-      send({std::make_shared<const std::string>(err.dump()), false, false});
-    }
-    return true;
-  }
-
-  void doWrite() {
-    std::unique_lock lock(mu_);
-    if (q_.empty()) {
-      writing_ = false;
-      if (pending_close_) {
-        auto [code, reason] = *pending_close_;
-        pending_close_.reset();
-        lock.unlock();
-        closeNow(code, reason);
-      }
-      return;
-    }
-    inflight_ = std::move(q_.front());
-    q_.pop_front();
-    lock.unlock();
-    ws_.binary(inflight_.binary);
-    ws_.async_write(net::buffer(*inflight_.data),
-                    beast::bind_front_handler(&WsConnection::onWrite, shared_from_this()));
-  }
-
-  void onWrite(beast::error_code ec, std::size_t) {
-    inflight_ = {};
-    if (ec) {
-      std::lock_guard lock(mu_);
-      closing_ = true;
-      q_.clear();
-      writing_ = false;
-      return;
-    }
-    doWrite();
-  }
-
-  void closeNow(int code, std::string reason) {
-    {
-      std::lock_guard lock(mu_);
-      closing_ = true;
-      q_.clear();
-    }
-    if (close_started_) return;
-    close_started_ = true;
-    heartbeat_.cancel();
-    // A peer that never answers the close handshake (or never reads) is cut off.
-    close_guard_.expires_after(std::chrono::seconds(5));
-    close_guard_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (!ec) {
-        beast::error_code ignored;
-        beast::get_lowest_layer(self->ws_).socket().close(ignored);
-      }
-    });
-    ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
-                    [self = shared_from_this()](beast::error_code) {
-                      self->close_guard_.cancel();
-                      self->gone();
-                    });
-  }
-
-  void scheduleHeartbeat() {
-    heartbeat_.expires_after(ms(srv_.config.heartbeat_s));
-    heartbeat_.async_wait([self = shared_from_this()](beast::error_code ec) {
-      if (ec || self->close_started_) return;
-      double silent = steadySeconds() - self->last_seen_.load();
-      if (silent > self->srv_.config.heartbeat_timeout_s) {
-        core::log::info("ws_heartbeat_timeout", self->session_id_,
-                        "no frame or pong within the heartbeat timeout; dropping connection");
-        beast::error_code ignored;
-        beast::get_lowest_layer(self->ws_).socket().close(ignored);
-        return;
-      }
-      if (!self->ping_in_flight_) {
-        self->ping_in_flight_ = true;
-        self->ws_.async_ping({}, [self](beast::error_code) { self->ping_in_flight_ = false; });
-      }
-      self->scheduleHeartbeat();
-    });
-  }
-
-  void gone() {
-    if (gone_) return;
-    gone_ = true;
-    heartbeat_.cancel();
-    {
-      std::lock_guard lock(mu_);
-      closing_ = true;
-      q_.clear();
-    }
-    if (!attached_) return;
-    if (role_ == Role::kListener) {
-      srv_.deps.registry->listenerGone(session_id_, connection_id_);
-    } else {
-      net::post(srv_.blocking, [self = shared_from_this()] {
-        self->srv_.deps.registry->speakerGone(self->session_id_, self->connection_id_);
-      });
-    }
-  }
-
-  ConnectionLimiter::Slot slot_;     // counted against the connection limits until destroyed
-  websocket::stream<Transport> ws_;  // plain TCP or TLS
-  HttpServer::Impl& srv_;
-  Role role_;
-  std::string session_id_;
-  std::string lang_;
-  std::string token_;
-  beast::flat_buffer buf_;
-  std::vector<std::int16_t> pcm_;
-  net::steady_timer heartbeat_;
-  net::steady_timer close_guard_;
-  std::atomic<double> last_seen_{0};
-  std::uint64_t connection_id_ = 0;
-  // Strand-only state.
-  bool attached_ = false;
-  bool close_started_ = false;
-  bool ping_in_flight_ = false;
-  bool gone_ = false;
-  OutMessage inflight_;
-  // Guarded by mu_ (send() is called from pipeline threads).
-  std::mutex mu_;
-  std::deque<OutMessage> q_;
-  bool writing_ = false;
-  bool closing_ = false;
-  std::optional<std::pair<int, std::string>> pending_close_;
-  long long dropped_ = 0;
 };
 
 // --- HTTP connections ------------------------------------------------------------------------
@@ -664,9 +332,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
         }
       }
       stream_.tcp().expires_never();
-      auto conn = std::make_shared<WsConnection>(std::move(stream_), srv_, role, get("session"),
-                                                 get("lang"), get("token"), std::move(slot_));
-      conn->start(std::move(req));
+      startWebSocket(std::move(stream_), srv_.shared, role, get("session"), get("lang"),
+                     get("token"), std::move(slot_), std::move(req));
       return;
     }
     srv_.handleHttp(shared_from_this(), std::move(req), remote_);
@@ -683,7 +350,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
                           self->linger();
                           return;
                         }
-                        if (!keep || self->srv_.stopping) {
+                        if (!keep || self->srv_.shared->stopping) {
                           self->finish();
                           return;
                         }
@@ -927,7 +594,7 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
     checks["recognizer_translator_synthesizer"] = {{"ok", backends}, {"detail", why}};
     auto probe = deps.store->session("readyz-probe-000");
     checks["store"] = {{"ok", probe.ok()}, {"detail", probe.ok() ? "" : probe.error().message}};
-    bool ready = backends && probe.ok() && !stopping;
+    bool ready = backends && probe.ok() && !shared->stopping;
     Json j = {{"ready", ready}, {"checks", checks}};
     return jsonResponse(req, ready ? http::status::ok : http::status::service_unavailable,
                         j.dump());
@@ -940,13 +607,13 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
     return jsonResponse(req, http::status::ok, deps.monitor->alarmsJson());
   if (t.path == "/api/rollout/controller") {
     if (!get) return methodNotAllowed();
-    if (!deps.auto_rollback) {
+    if (!deps.rollback_driver) {
       Json off = {
           {"enabled", false},
           {"reason", "automatic rollback is off (--no-auto-rollback or no writable flag store)"}};
       return jsonResponse(req, http::status::ok, off.dump());
     }
-    return jsonResponse(req, http::status::ok, deps.auto_rollback->stateJson());
+    return jsonResponse(req, http::status::ok, deps.rollback_driver->stateJson());
   }
   if (t.path == "/api/latency") {
     double window = std::clamp(std::atof(query("window", "300").c_str()), 10.0, 600.0);
@@ -1196,7 +863,7 @@ std::optional<HttpResponse> HttpServer::Impl::route(const std::shared_ptr<HttpSe
 void HttpServer::Impl::accept() {
   acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
-      if (stopping) return;
+      if (shared->stopping) return;
       if (isDescriptorExhaustion(ec)) {
         shedAfterExhaustion(ec);  // re-arms after a pause
       } else {
@@ -1210,7 +877,7 @@ void HttpServer::Impl::accept() {
                       {{"open_connections", static_cast<long long>(limiter.open())}});
     }
     admit(std::move(socket));
-    if (!stopping) accept();
+    if (!shared->stopping) accept();
   });
 }
 
@@ -1240,7 +907,7 @@ void HttpServer::Impl::shedAfterExhaustion(const beast::error_code& ec) {
   }
   accept_timer.expires_after(pause);
   accept_timer.async_wait([this](beast::error_code wait_ec) {
-    if (wait_ec || stopping) return;
+    if (wait_ec || shared->stopping) return;
     accept();
   });
 }
@@ -1317,7 +984,7 @@ void HttpServer::Impl::writeRefusal(tcp::socket& socket, Refusal why) {
 void HttpServer::Impl::scheduleTick() {
   tick_timer.expires_after(std::chrono::seconds(1));
   tick_timer.async_wait([this](beast::error_code ec) {
-    if (ec || stopping) return;
+    if (ec || shared->stopping) return;
     for (auto& due : deps.registry->tick()) {
       net::post(blocking, [this, due] { (void)deps.registry->end(due.id, due.reason); });
     }
@@ -1331,6 +998,8 @@ HttpServer::HttpServer(ServerConfig config, ServerDeps deps)
 HttpServer::~HttpServer() { shutdown(); }
 
 int HttpServer::port() const { return impl_->bound_port; }
+
+int HttpServer::openWebSockets() const { return impl_->shared->open_connections.load(); }
 
 core::Status HttpServer::start() {
   Impl& s = *impl_;
@@ -1367,7 +1036,7 @@ core::Status HttpServer::start() {
 void HttpServer::shutdown() {
   Impl& s = *impl_;
   if (s.stopped.exchange(true)) return;
-  s.stopping = true;
+  s.shared->stopping = true;
   net::post(s.acceptor.get_executor(), [&s] {
     beast::error_code ignored;
     s.acceptor.close(ignored);
@@ -1376,10 +1045,23 @@ void HttpServer::shutdown() {
   net::post(s.ioc, [&s] { s.tick_timer.cancel(); });
   // Drain every session: the last captions are appended and sent, connections closed (1001).
   s.deps.registry->shutdown();
+  s.shared->closeBlocking();
   s.blocking.join();
   double deadline = steadySeconds() + std::min(5.0, s.config.drain_timeout_s);
-  while (s.open_connections.load() > 0 && steadySeconds() < deadline) {
+  while (s.shared->open_connections.load() > 0 && steadySeconds() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // Join before destruction: connections still open (a peer that never answered the close
+  // handshake) are cut off on their strands, and the network threads run until they are gone.
+  s.shared->abortAll();
+  deadline = steadySeconds() + kAbortBudgetSeconds;
+  while (s.shared->open_connections.load() > 0 && steadySeconds() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (int left = s.shared->open_connections.load(); left > 0) {
+    core::log::warn("shutdown_connections_left", "",
+                    "WebSocket connections still referenced after shutdown",
+                    {{"connections", static_cast<long long>(left)}});
   }
   s.work.reset();
   s.ioc.stop();

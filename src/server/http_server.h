@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "core/clock.h"
 #include "core/result.h"
 #include "flags/flag_source.h"
 #include "flags/flag_value.h"
@@ -24,7 +25,7 @@
 
 namespace parley::server {
 
-class AutoRollback;
+class RollbackDriver;
 
 struct ServerDeps {
   storage::Store* store = nullptr;
@@ -36,7 +37,9 @@ struct ServerDeps {
   // Recognizer/translator/synthesizer readiness for /readyz (why: what is missing).
   std::function<bool(std::string* why)> backends_ready;
   // The automatic rollback's status for GET /api/rollout/controller; nullptr: it is off.
-  const AutoRollback* auto_rollback = nullptr;
+  const RollbackDriver* rollback_driver = nullptr;
+  // Heartbeat expiry reads this clock; nullptr: a SystemClock.
+  const core::Clock* clock = nullptr;
 };
 
 class HttpServer {
@@ -50,8 +53,11 @@ class HttpServer {
   core::Status start();
   // The bound port (useful with port 0).
   int port() const;
+  // WebSocket connections that exist (0 once shutdown() has returned).
+  int openWebSockets() const;
   // Graceful shutdown: stops accepting, drains every session (their last captions are appended
-  // and sent), closes connections with 1001 and joins the threads. Idempotent.
+  // and sent), closes connections with 1001, cuts off those that did not close within the drain
+  // budget (at most 5 s) and joins the threads. Idempotent.
   void shutdown();
 
   struct Impl;

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "flags/report.h"
 #include "flags/session_tracker.h"
+#include "server/protocol.h"
 
 namespace parley::server {
 
@@ -37,23 +38,6 @@ struct ListenerEntry {
   std::string key;                     // listener_key of its "ready" message
   std::optional<double> last_counted;  // Monitor clock time of its last counted complaint
 };
-
-// The `line` listener message of a stored (final) line; rev, final and stable_chars are set by
-// the caller for live revisions.
-Json lineJson(const storage::LineEntry& e) {
-  return {{"type", "line"},
-          {"lang", e.lang},
-          {"line", e.line},
-          {"rev", e.rev},
-          {"text", e.text},
-          {"stable_chars", e.text.size()},
-          {"final", true},
-          {"confirmed", e.confirmed},
-          {"source_text", e.source_text},
-          {"audio_start", e.audio_start},
-          {"audio_end", e.audio_end},
-          {"latency_ms", std::lround(e.latency_s * 1000.0)}};
-}
 
 std::shared_ptr<const std::string> shared(std::string s) {
   return std::make_shared<const std::string>(std::move(s));
@@ -116,7 +100,7 @@ struct Session {
   bool public_transcript = false;
   flags::Decision decision;
   std::string decision_json;
-  obs::Decision side = obs::Decision::kFinalOnly;
+  engine::Mode side = engine::Mode::kFinalOnly;
 
   mutable std::mutex mu;
   std::optional<flags::SessionFlagTracker> tracker;
@@ -195,7 +179,7 @@ std::shared_ptr<Session> SessionRegistry::load(const storage::SessionRecord& r) 
   s->idle_since = clock_.now();
   s->decision_json = r.decision_json;
   s->decision = decisionFromJson(r.id, r.decision_json);
-  s->side = s->decision.enabled ? obs::Decision::kPartial : obs::Decision::kFinalOnly;
+  s->side = s->decision.enabled ? engine::Mode::kPartial : engine::Mode::kFinalOnly;
   s->tracker.emplace(s->decision);
   s->mode = s->decision.mode();
   s->langs[s->source_language];
@@ -206,7 +190,7 @@ std::shared_ptr<Session> SessionRegistry::load(const storage::SessionRecord& r) 
 core::Status SessionRegistry::restore() {
   auto records = store_.sessions(true);
   if (!records.ok()) return records.error();
-  double now = core::wallTimeSeconds();
+  double now = clock_.wallTime();
   for (const auto& r : *records) {
     if (now - r.created_at > options_.max_session_s) {
       (void)store_.endSession(r.id, "time_limit", now);
@@ -228,20 +212,14 @@ core::Status SessionRegistry::restore() {
       auto rows = store_.tail(r.id, lang, options_.history);
       if (!rows.ok()) return rows.error();
       for (const auto& e : *rows) {
-        Json j = {{"type", "caption"},
-                  {"seq", e.seq},
-                  {"lang", e.lang},
-                  {"kind", e.kind},
-                  {"source_text", e.source_text},
-                  {"text", e.text},
-                  {"audio_start", e.audio_start},
-                  {"audio_end", e.audio_end},
-                  {"latency_ms", std::lround(e.latency_s * 1000.0)}};
-        state.history.push_back(shared(j.dump()));
+        state.history.push_back(shared(protocol::caption(e, lang == s->source_language)));
       }
       auto finals = store_.lineTail(r.id, lang, options_.history);
       if (!finals.ok()) return finals.error();
-      for (const auto& e : *finals) state.line_history.push_back(shared(lineJson(e).dump()));
+      for (const auto& e : *finals) {
+        state.line_history.push_back(
+            shared(protocol::line(e, true, static_cast<long long>(e.text.size()))));
+      }
     }
     monitor_.sessionStarted(s->side, s->id);
     core::log::info("session_restored", s->id, "session restored after restart",
@@ -278,7 +256,7 @@ core::Result<CreatedSession> SessionRegistry::create(const SessionRequest& reque
   r.source_language = source_language;
   r.targets = unique;
   r.public_transcript = request.public_transcript;
-  r.created_at = core::wallTimeSeconds();
+  r.created_at = clock_.wallTime();
   CreatedSession created;
   created.token = makeToken(random_);
   r.token_hash = core::sha256Hex(created.token);
@@ -300,7 +278,7 @@ core::Result<CreatedSession> SessionRegistry::create(const SessionRequest& reque
     {
       std::lock_guard lock(mu_);
       if (sessions_.size() >= options_.max_sessions) {
-        (void)store_.endSession(r.id, "session_limit", core::wallTimeSeconds());
+        (void)store_.endSession(r.id, "session_limit", clock_.wallTime());
         return core::Error::unavailable("session limit reached (" +
                                         std::to_string(options_.max_sessions) + " active)");
       }
@@ -464,8 +442,7 @@ core::Status SessionRegistry::speakerControl(std::string_view id, std::string_vi
                                   "\" (expected pause, resume or end)");
     }
     speaker = s->speaker;
-    Json j = {{"type", "state"}, {"paused", s->paused}};
-    if (speaker) speaker->send({shared(j.dump()), false, false});
+    if (speaker) speaker->send({shared(protocol::state(s->paused)), false, false});
   }
   return core::okStatus();
 }
@@ -517,8 +494,7 @@ AttachResult SessionRegistry::attachListener(std::string_view id, std::string_vi
   // as delivery).
   // listener_key names this listener in HTTP complaints while it is connected.
   std::string key = makeToken(random_);  // 128 bits from the OS CSPRNG
-  Json ready = {{"type", "ready"}, {"session_id", s->id}, {"lang", lang}, {"listener_key", key}};
-  sink->send({std::make_shared<const std::string>(ready.dump()), false, false});
+  sink->send({shared(protocol::listenerReady(s->id, lang, key)), false, false});
   LangState& ls = s->langs[std::string(lang)];
   for (const auto& msg : ls.history) sink->send({msg, false, false});
   for (const auto& msg : ls.line_history) sink->send({msg, false, false});
@@ -578,7 +554,7 @@ void SessionRegistry::deliverLine(const std::shared_ptr<Session>& s,
   e.audio_start = r.audio_start + off;
   e.audio_end = r.audio_end + off;
   e.latency_s = latency;
-  e.written_at = core::wallTimeSeconds();
+  e.written_at = clock_.wallTime();
   if (r.final) {
     if (auto st = store_.appendLine(e); !st.ok()) {
       monitor_.error(s->side, "storage");
@@ -587,11 +563,7 @@ void SessionRegistry::deliverLine(const std::shared_ptr<Session>& s,
       return;
     }
   }
-  Json j = lineJson(e);
-  j["rev"] = r.rev;
-  j["final"] = r.final;
-  j["stable_chars"] = r.stable_chars;
-  auto text = shared(j.dump());
+  auto text = shared(protocol::line(e, r.final, static_cast<long long>(r.stable_chars)));
   s->last_line = std::max(s->last_line, line);
   LangState& ls = s->langs[msg.lang];
   if (r.final) {
@@ -606,8 +578,7 @@ void SessionRegistry::deliverLine(const std::shared_ptr<Session>& s,
   monitor_.lineRevision(s->side, r.erased_tokens, r.settled_changed, r.spoken_mismatch);
   std::shared_ptr<const std::string> audio_head, wav;
   if (!msg.audio.empty() && options_.synthesize) {
-    audio_head = shared(
-        Json({{"type", "audio"}, {"lang", msg.lang}, {"line", line}, {"rev", r.rev}}).dump());
+    audio_head = shared(protocol::lineAudioHeader(msg.lang, line, r.rev));
     wav = shared(::parley::audio::encodeWav(msg.audio, kSampleRate));
   }
   for (const auto& l : s->listeners) {
@@ -640,7 +611,7 @@ void SessionRegistry::deliverCaption(const std::shared_ptr<Session>& s,
       s->latencies[s->latency_next++ % kLatencySamples] = latency;
     }
     std::lock_guard ll(latency_mu_);
-    double now = core::wallTimeSeconds();
+    double now = clock_.wallTime();
     latencies_.emplace_back(now, latency);
     while (!latencies_.empty() && latencies_.front().first < now - 600) latencies_.pop_front();
   }
@@ -665,7 +636,7 @@ void SessionRegistry::publish(Session& s, const std::string& lang, long long sou
   e.audio_start = audio_start;
   e.audio_end = audio_end;
   e.latency_s = std::max(0.0, latency_s);
-  e.written_at = core::wallTimeSeconds();
+  e.written_at = clock_.wallTime();
   if (auto st = store_.append(e); !st.ok()) {
     monitor_.error(s.side, "storage");
     core::log::error("transcript_append_failed", s.id, st.error().message,
@@ -673,21 +644,21 @@ void SessionRegistry::publish(Session& s, const std::string& lang, long long sou
     return;
   }
   ls.seq = e.seq;
-  Json j = {{"type", "caption"},
-            {"seq", e.seq},
-            {"lang", lang},
-            {"kind", kind},
-            {"source_text", source_text},
-            {"text", text},
-            {"audio_start", audio_start},
-            {"audio_end", audio_end}};
-  j["latency_ms"] = latency_s < 0 ? Json(nullptr) : Json(std::lround(latency_s * 1000.0));
-  auto msg = shared(j.dump());
+  protocol::Caption c;
+  c.seq = e.seq;
+  c.lang = lang;
+  c.kind = kind;
+  c.source_text = source_text;
+  c.text = text;
+  c.audio_start = audio_start;
+  c.audio_end = audio_end;
+  if (latency_s >= 0) c.latency_s = latency_s;  // negative: unknown (source language)
+  auto msg = shared(protocol::caption(c));
   ls.history.push_back(msg);
   while (ls.history.size() > static_cast<std::size_t>(options_.history)) ls.history.pop_front();
   std::shared_ptr<const std::string> audio_head, wav;
   if (audio && options_.synthesize) {
-    audio_head = shared(Json({{"type", "audio"}, {"seq", e.seq}, {"lang", lang}}).dump());
+    audio_head = shared(protocol::audioHeader(e.seq, lang));
     wav = shared(::parley::audio::encodeWav(*audio, kSampleRate));
   }
   for (const auto& l : s.listeners) {
@@ -717,13 +688,13 @@ core::Status SessionRegistry::end(std::string_view id, std::string_view reason) 
     p = s->pipeline;
   }
   if (p) p->finish();
-  double now = core::wallTimeSeconds();
+  double now = clock_.wallTime();
   auto st = store_.endSession(s->id, reason, now);
   if (!st.ok() && st.error().code != core::ErrorCode::kNotFound) {
     monitor_.error(s->side, "storage");
     core::log::error("session_end_failed", s->id, st.error().message);
   }
-  auto ended = shared(Json({{"type", "session_ended"}, {"reason", reason}}).dump());
+  auto ended = shared(protocol::sessionEnded(reason));
   {
     std::lock_guard lock(s->mu);
     for (const auto& l : s->listeners) {
@@ -748,14 +719,14 @@ core::Status SessionRegistry::end(std::string_view id, std::string_view reason) 
   return core::okStatus();
 }
 
-core::Result<obs::Decision> SessionRegistry::sideOf(std::string_view id) const {
+core::Result<engine::Mode> SessionRegistry::sideOf(std::string_view id) const {
   if (auto s = find(id)) return s->side;
   auto rec = store_.session(id);
   if (!rec.ok()) return rec.error();
   if (!rec->has_value()) return core::Error::notFound("unknown session");
   return decisionFromJson(std::string(id), (**rec).decision_json).enabled
-             ? obs::Decision::kPartial
-             : obs::Decision::kFinalOnly;
+             ? engine::Mode::kPartial
+             : engine::Mode::kFinalOnly;
 }
 
 ComplaintOutcome SessionRegistry::judgeComplaint(Session& s, std::uint64_t connection_id,
@@ -870,7 +841,7 @@ std::vector<ExpiredSession> SessionRegistry::tick() {
     for (auto& [id, s] : sessions_) all.push_back(s);
   }
   std::vector<ExpiredSession> expired;
-  double now = core::wallTimeSeconds();
+  double now = clock_.wallTime();
   double mono = clock_.now();
   for (auto& s : all) {
     std::shared_ptr<pipeline::SessionPipeline> p;
@@ -911,7 +882,7 @@ void SessionRegistry::shutdown() {
       p = s->pipeline;
     }
     if (p) p->finish();
-    auto bye = shared(Json({{"type", "server_shutdown"}}).dump());
+    auto bye = shared(protocol::serverShutdown());
     std::lock_guard lock(s->mu);
     for (const auto& l : s->listeners) {
       l.sink->send({bye, false, false});
@@ -987,7 +958,7 @@ std::string SessionRegistry::listJson() const {
 
 std::string SessionRegistry::latencyJson(double window_s) const {
   std::lock_guard lock(latency_mu_);
-  double now = core::wallTimeSeconds();
+  double now = clock_.wallTime();
   Json points = Json::array();
   std::vector<double> all;
   for (const auto& [t, v] : latencies_) {

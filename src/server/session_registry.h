@@ -95,7 +95,9 @@ struct Session;
 
 class SessionRegistry {
  public:
-  // `clock` (monotonic) times the pipelines and the idle limits; nullptr: a SystemClock.
+  // `clock` is the registry's only time source: now() (monotonic) times the pipelines and the
+  // idle limits, wallTime() stamps sessions and captions and bounds a session's duration
+  // (max_session_s, across restarts). nullptr: a SystemClock. Tests pass a ManualClock.
   SessionRegistry(RegistryOptions options, storage::Store& store, flags::FlagSource& flags,
                   obs::Monitor& monitor, PipelineStarter starter, RandomSource random,
                   const core::Clock* clock = nullptr);
@@ -188,7 +190,7 @@ class SessionRegistry {
   ComplaintOutcome judgeComplaint(Session& s, std::uint64_t connection_id, std::string_view via,
                                   std::string_view text, long long last_seq);
   // The decision side of a session that is active or in the store (ended); kNotFound otherwise.
-  core::Result<obs::Decision> sideOf(std::string_view id) const;
+  core::Result<engine::Mode> sideOf(std::string_view id) const;
 
   RegistryOptions options_;
   storage::Store& store_;
@@ -197,7 +199,7 @@ class SessionRegistry {
   PipelineStarter starter_;
   RandomSource random_;
   core::SystemClock system_clock_;
-  const core::Clock& clock_;  // the pipelines' session clock and the idle limits
+  const core::Clock& clock_;  // every reading of time (see the constructor)
 
   mutable std::mutex mu_;
   std::map<std::string, std::shared_ptr<Session>, std::less<>> sessions_;

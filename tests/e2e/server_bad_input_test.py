@@ -119,6 +119,11 @@ async def main(parley, source_dir):
     admin = {"Authorization": "Bearer e2e-admin-token"}
     status, body = server.http("POST", "/api/flags", {"rollout_percentage": 150, "reason": "x"}, headers=admin)
     check(status == 400 and "rollout_percentage" in body["message"], "invalid rollout change: 400 naming the field")
+    # Flag types are strict (docs/flags.md): the string "5" is not an integer.
+    status, body = server.http("POST", "/api/flags", {"set": {"max_rate_per_second": "5"}, "reason": "x"},
+                               headers=admin)
+    check(status == 400 and "max_rate_per_second" in body["message"],
+          "a string for an integer key: 400 naming the key (%s %s)" % (status, body))
     status, body = server.http("POST", "/api/flags", {"rollout_percentage": 50}, headers=admin)
     check(status == 400 and "reason" in body["message"], "a change without a reason is refused")
     status, body = server.http("POST", "/api/flags", {"rollout_percentage": 50, "reason": "e2e canary"},

@@ -125,7 +125,7 @@ async def check_controller_panel(browser, server):
     check(status == 200 and isinstance(ctl, dict),
           "GET /api/rollout/controller answers without a token (HTTP %s)" % status)
     check(ctl.get("enabled") is True and "config" in ctl,
-          "the automatic rollback is on in parley serve (ServerDeps.auto_rollback set): %r"
+          "the automatic rollback is on in parley serve (ServerDeps.rollback_driver set): %r"
           % (ctl if "config" not in ctl else True))
     check(ctl["running"] and ctl["interval_s"] == ROLLBACK_INTERVAL_S,
           "the controller's loop runs every %s s: %r" % (ROLLBACK_INTERVAL_S, ctl["interval_s"]))

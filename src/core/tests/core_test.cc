@@ -19,6 +19,22 @@ TEST(ManualClock, MovesOnlyWhenTold) {
   EXPECT_DOUBLE_EQ(c.now(), 1.0);
 }
 
+TEST(ManualClock, WallTimeMovesWithIt) {
+  ManualClock c(0.0, 1000.0);
+  EXPECT_DOUBLE_EQ(c.wallTime(), 1000.0);
+  c.advance(7.5);
+  EXPECT_DOUBLE_EQ(c.wallTime(), 1007.5);
+  EXPECT_DOUBLE_EQ(ManualClock().wallTime(), ManualClock::kDefaultWallAtZero);
+}
+
+TEST(SystemClock, WallTimeIsTheSystemsOne) {
+  SystemClock c;
+  double before = wallTimeSeconds();
+  double t = c.wallTime();
+  EXPECT_GE(t, before);
+  EXPECT_LE(t, wallTimeSeconds());
+}
+
 TEST(SystemClock, IsMonotonic) {
   SystemClock c;
   double a = c.now();

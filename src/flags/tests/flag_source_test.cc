@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <thread>
+#include <vector>
 
 #include "core/log.h"
 #include "flags/lkg.h"
@@ -161,6 +163,55 @@ TEST(FlagSource, WatcherDeliversAChangeToARunningConsumer) {
   EXPECT_FALSE(src->decide("test-session-123").enabled);
   EXPECT_EQ(src->decide("test-session-123").reason, Reason::kDisabled);
   src->stop();
+}
+
+// Listeners run without the source's refresh lock: one may call back into the source on its own
+// thread (refresh, subscribe, snapshot) or wait for another thread that does. With the lock held
+// during the call, either would deadlock.
+TEST(FlagSource, ListenersMayCallBackIntoTheSource) {
+  Fixture f;
+  f.write(kOn50);
+  auto src = f.source();
+  std::vector<long long> seen;       // versions the first listener saw, in order
+  std::vector<long long> late_seen;  // versions the listener it subscribed saw
+  src->subscribe([&](const std::shared_ptr<const FlagSnapshot>& s) {
+    seen.push_back(s->version);
+    EXPECT_EQ(src->snapshot()->version, s->version);
+    src->refresh();  // same thread, re-entrant
+    std::thread other([&] { src->refresh(); });
+    other.join();  // another thread, waited for
+    if (seen.size() == 1) {
+      src->subscribe(
+          [&](const std::shared_ptr<const FlagSnapshot>& s2) { late_seen.push_back(s2->version); });
+    }
+  });
+  src->refresh();
+  ASSERT_EQ(seen, (std::vector<long long>{1}));
+  EXPECT_TRUE(late_seen.empty());
+  f.write(kOff);
+  src->refresh();
+  EXPECT_EQ(seen, (std::vector<long long>{1, 2}));
+  EXPECT_EQ(late_seen, (std::vector<long long>{2}));
+}
+
+// A change published by a refresh inside a listener is delivered after the listener returns, so
+// the last call always carries the newest snapshot.
+TEST(FlagSource, AChangePublishedDuringDeliveryIsDeliveredAfterIt) {
+  Fixture f;
+  f.write(kOn50);
+  auto src = f.source();
+  std::vector<long long> seen;
+  src->subscribe([&](const std::shared_ptr<const FlagSnapshot>& s) {
+    seen.push_back(s->version);
+    if (s->version == 1) {
+      f.write(kOff);   // version 2, committed while the listener runs
+      src->refresh();  // publishes it; delivered once this call returns
+      EXPECT_EQ(seen.size(), 1u);
+    }
+  });
+  src->refresh();
+  EXPECT_EQ(seen, (std::vector<long long>{1, 2}));
+  EXPECT_EQ(src->snapshot()->version, 2);
 }
 
 TEST(FlagSource, StaleFromThePersistedLastKnownGoodAfterCorruption) {

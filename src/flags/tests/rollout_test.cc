@@ -110,6 +110,38 @@ TEST(Rollout, InvalidChangesWriteNothing) {
   EXPECT_TRUE(h->empty());
 }
 
+// The HTTP API's "set" carries JSON values: a string is never an integer or a boolean, as in a
+// stored value (docs/flags.md), even when its text would parse as one on the command line.
+TEST(Rollout, JsonSetsAreTypedStrictly) {
+  Fixture f;
+  RolloutChange bad;
+  bad.json_sets = {{"max_rate_per_second", "\"5\""}};
+  auto r = writeChange(*f.store, f.env, bad, "ops", "x");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, core::ErrorCode::kInvalidInput);
+  EXPECT_NE(r.error().message.find("max_rate_per_second"), std::string::npos) << r.error().message;
+  bad.json_sets = {{"enabled", "\"false\""}};
+  EXPECT_FALSE(writeChange(*f.store, f.env, bad, "ops", "x").ok());
+  bad.json_sets = {{"rollout_percentage", "50.0"}};
+  EXPECT_FALSE(writeChange(*f.store, f.env, bad, "ops", "x").ok());
+  bad.json_sets = {{"no_such_key", "1"}};
+  EXPECT_FALSE(writeChange(*f.store, f.env, bad, "ops", "x").ok());
+  auto h = f.store->history(f.env.parameter_name, 0);
+  ASSERT_TRUE(h.ok());
+  EXPECT_TRUE(h->empty());
+
+  RolloutChange good;
+  good.json_sets = {{"max_rate_per_second", "5"},
+                    {"forward_policy", "\"sentence\""},
+                    {"rollout_percentage", "30"}};
+  auto w = writeChange(*f.store, f.env, good, "ops", "y");
+  ASSERT_TRUE(w.ok()) << w.error().message;
+  ASSERT_NE(w->value.find("max_rate_per_second"), nullptr);
+  EXPECT_EQ(w->value.find("max_rate_per_second")->number, 5);
+  EXPECT_EQ(w->value.find("forward_policy")->text, "sentence");
+  EXPECT_EQ(w->value.rollout_percentage, 30);
+}
+
 TEST(Rollout, AnInvalidNewestVersionDoesNotBlockTheFix) {
   Fixture f;
   RolloutChange pct;

@@ -41,18 +41,18 @@ TEST(Alarms, LatencyFiresOnlyWhenBothPeriodsBreachAndClears) {
   SignalWindows w;
   AlarmEvaluator ev;
   // Second period (300, 600] slow, first period (0, 300] fast: 1 of 2 -> OK.
-  for (int t = 1; t <= 300; ++t) w.observeWordLatency(Decision::kPartial, t, 0.8);
-  for (int t = 301; t <= 600; ++t) w.observeWordLatency(Decision::kPartial, t, 6.0);
+  for (int t = 1; t <= 300; ++t) w.observeWordLatency(engine::Mode::kPartial, t, 0.8);
+  for (int t = 301; t <= 600; ++t) w.observeWordLatency(engine::Mode::kPartial, t, 6.0);
   EXPECT_FALSE(firing(ev, w, 600, "latency-high"));
   // (600, 900] slow as well: 2 of 2 -> ALARM, for partial only.
-  for (int t = 601; t <= 900; ++t) w.observeWordLatency(Decision::kPartial, t, 6.0);
+  for (int t = 601; t <= 900; ++t) w.observeWordLatency(engine::Mode::kPartial, t, 6.0);
   auto states = ev.evaluate(w, 900);
   EXPECT_TRUE(stateOf(states, "latency-high", "partial").firing);
   EXPECT_EQ(stateOf(states, "latency-high", "partial").since, 900);
   EXPECT_GT(stateOf(states, "latency-high", "partial").values[0], 5);
   EXPECT_FALSE(stateOf(states, "latency-high", "final_only").firing);
   // Fast again in (900, 1200]: clears.
-  for (int t = 901; t <= 1200; ++t) w.observeWordLatency(Decision::kPartial, t, 0.5);
+  for (int t = 901; t <= 1200; ++t) w.observeWordLatency(engine::Mode::kPartial, t, 0.5);
   EXPECT_FALSE(firing(ev, w, 1200, "latency-high"));
   // No data at all: missing data never breaches.
   SignalWindows empty;
@@ -64,21 +64,21 @@ TEST(Alarms, LatencyFiresOnlyWhenBothPeriodsBreachAndClears) {
 TEST(Alarms, RateLimitFiresAfterTwoMinutesAboveHundredAndClears) {
   SignalWindows w;
   AlarmEvaluator ev;
-  w.add(Signal::kDropped, Decision::kPartial, 30, 150);
+  w.add(Signal::kDropped, engine::Mode::kPartial, 30, 150);
   EXPECT_FALSE(firing(ev, w, 60, "rate-limit-high"));
-  w.add(Signal::kDropped, Decision::kPartial, 90, 150);
+  w.add(Signal::kDropped, engine::Mode::kPartial, 90, 150);
   EXPECT_TRUE(firing(ev, w, 120, "rate-limit-high"));
-  w.add(Signal::kDropped, Decision::kPartial, 150, 100);  // exactly 100: not above
+  w.add(Signal::kDropped, engine::Mode::kPartial, 150, 100);  // exactly 100: not above
   EXPECT_FALSE(firing(ev, w, 180, "rate-limit-high"));
 }
 
 TEST(Alarms, OrphanedFiresAboveTenPerFiveMinutesTwice) {
   SignalWindows w;
   AlarmEvaluator ev;
-  w.add(Signal::kOrphaned, Decision::kFinalOnly, 100, 11);
-  w.add(Signal::kOrphaned, Decision::kFinalOnly, 400, 10);
+  w.add(Signal::kOrphaned, engine::Mode::kFinalOnly, 100, 11);
+  w.add(Signal::kOrphaned, engine::Mode::kFinalOnly, 400, 10);
   EXPECT_FALSE(firing(ev, w, 600, "orphaned-results-high", "final_only"));
-  w.add(Signal::kOrphaned, Decision::kFinalOnly, 500, 1);
+  w.add(Signal::kOrphaned, engine::Mode::kFinalOnly, 500, 1);
   EXPECT_TRUE(firing(ev, w, 600, "orphaned-results-high", "final_only"));
   EXPECT_FALSE(firing(ev, w, 600, "orphaned-results-high", "partial"));
   EXPECT_FALSE(firing(ev, w, 900, "orphaned-results-high", "final_only"));
@@ -88,7 +88,7 @@ TEST(Alarms, FallbackFiresOnOneAndClearsAfterThePeriod) {
   SignalWindows w;
   AlarmEvaluator ev;
   EXPECT_FALSE(firing(ev, w, 100, "transcribe-fallback"));
-  w.add(Signal::kFallback, Decision::kPartial, 120, 1);
+  w.add(Signal::kFallback, engine::Mode::kPartial, 120, 1);
   EXPECT_TRUE(firing(ev, w, 120, "transcribe-fallback"));
   EXPECT_TRUE(firing(ev, w, 419, "transcribe-fallback"));
   EXPECT_FALSE(firing(ev, w, 421, "transcribe-fallback"));
@@ -97,8 +97,8 @@ TEST(Alarms, FallbackFiresOnOneAndClearsAfterThePeriod) {
 TEST(Alarms, ErrorsCountEveryDecisionAndFireAboveFive) {
   SignalWindows w;
   AlarmEvaluator ev;
-  w.add(Signal::kErrors, Decision::kPartial, 10, 2);
-  w.add(Signal::kErrors, Decision::kFinalOnly, 20, 2);
+  w.add(Signal::kErrors, engine::Mode::kPartial, 10, 2);
+  w.add(Signal::kErrors, engine::Mode::kFinalOnly, 20, 2);
   w.addUnattributedError(30, 1);
   EXPECT_FALSE(firing(ev, w, 60, "errors-high", "all"));
   w.addUnattributedError(40, 1);
@@ -111,7 +111,7 @@ TEST(Alarms, ErrorsCountEveryDecisionAndFireAboveFive) {
 TEST(Alarms, JsonListsEveryAlarmPerDecision) {
   SignalWindows w;
   AlarmEvaluator ev;
-  w.add(Signal::kFallback, Decision::kPartial, 5, 1);
+  w.add(Signal::kFallback, engine::Mode::kPartial, 5, 1);
   auto j = nlohmann::json::parse(alarmsJson(ev.evaluate(w, 10), 10));
   EXPECT_EQ(j["evaluated_at"], 10);
   EXPECT_EQ(j["firing"], 1);

@@ -29,7 +29,7 @@ engine::EngineStats sampleDelta() {
   return d;
 }
 
-void observeEverything(Metrics& m, Decision d) {
+void observeEverything(Metrics& m, engine::Mode d) {
   m.observeEngineStats(d, sampleDelta());
   m.observeWordLatency(d, 0.4);
   m.observeWordLatency(d, 6.5);
@@ -83,8 +83,8 @@ TEST(MetricTable, LatencyThresholdsAreBucketBounds) {
 
 TEST(Metrics, ExpositionHasEveryMetricWithBothDecisions) {
   Metrics m;
-  observeEverything(m, Decision::kPartial);
-  observeEverything(m, Decision::kFinalOnly);
+  observeEverything(m, engine::Mode::kPartial);
+  observeEverything(m, engine::Mode::kFinalOnly);
   const std::string text = m.exposition();
   for (const MetricSpec& spec : metricTable()) {
     EXPECT_NE(text.find(std::string("# TYPE ") + spec.name + " " + metricTypeName(spec.type)),
@@ -136,8 +136,8 @@ TEST(Metrics, ConnectionsAreProcessWide) {
 
 TEST(Metrics, CountersAddEngineDeltas) {
   Metrics m;
-  m.observeEngineStats(Decision::kPartial, sampleDelta());
-  m.observeEngineStats(Decision::kPartial, sampleDelta());
+  m.observeEngineStats(engine::Mode::kPartial, sampleDelta());
+  m.observeEngineStats(engine::Mode::kPartial, sampleDelta());
   const std::string text = m.exposition();
   EXPECT_EQ(sampleValue(text, "parley_partial_results_dropped_total{decision=\"partial\"}"), 8);
   EXPECT_EQ(sampleValue(text, "parley_partial_results_dropped_total{decision=\"final_only\"}"), 0);
@@ -157,13 +157,13 @@ TEST(Metrics, CountersAddEngineDeltas) {
 
 TEST(Metrics, GaugesAndErrorKinds) {
   Metrics m;
-  m.sessionStarted(Decision::kFinalOnly);
-  m.sessionStarted(Decision::kFinalOnly);
-  m.sessionEnded(Decision::kFinalOnly);
-  m.listenerJoined(Decision::kPartial);
-  m.listenerJoined(Decision::kPartial);
-  m.listenerLeft(Decision::kPartial);
-  m.error(Decision::kPartial, "no-such-kind");
+  m.sessionStarted(engine::Mode::kFinalOnly);
+  m.sessionStarted(engine::Mode::kFinalOnly);
+  m.sessionEnded(engine::Mode::kFinalOnly);
+  m.listenerJoined(engine::Mode::kPartial);
+  m.listenerJoined(engine::Mode::kPartial);
+  m.listenerLeft(engine::Mode::kPartial);
+  m.error(engine::Mode::kPartial, "no-such-kind");
   m.error("storage");
   const std::string text = m.exposition();
   EXPECT_EQ(sampleValue(text, "parley_sessions_active{decision=\"final_only\"}"), 1);
@@ -175,10 +175,10 @@ TEST(Metrics, GaugesAndErrorKinds) {
 
 TEST(Metrics, RejectedComplaintsByReason) {
   Metrics m;
-  m.complaintRejected(Decision::kPartial, "no_listener_key");
-  m.complaintRejected(Decision::kPartial, "no_listener_key");
-  m.complaintRejected(Decision::kPartial, "repeated");
-  m.complaintRejected(Decision::kFinalOnly, "who-knows");  // unknown reason: invalid_input
+  m.complaintRejected(engine::Mode::kPartial, "no_listener_key");
+  m.complaintRejected(engine::Mode::kPartial, "no_listener_key");
+  m.complaintRejected(engine::Mode::kPartial, "repeated");
+  m.complaintRejected(engine::Mode::kFinalOnly, "who-knows");  // unknown reason: invalid_input
   const std::string text = m.exposition();
   const std::string name = "parley_listener_complaints_rejected_total";
   EXPECT_EQ(sampleValue(text, name + "{decision=\"partial\",reason=\"no_listener_key\"}"), 2);
@@ -191,9 +191,9 @@ TEST(Metrics, RejectedComplaintsByReason) {
 
 TEST(Metrics, CoalescedCaptionsCountSegmentsPerDecision) {
   Metrics m;
-  m.captionsCoalesced(Decision::kPartial, 3);
-  m.captionsCoalesced(Decision::kPartial, 0);  // nothing merged: no change
-  m.captionsCoalesced(Decision::kFinalOnly, 1);
+  m.captionsCoalesced(engine::Mode::kPartial, 3);
+  m.captionsCoalesced(engine::Mode::kPartial, 0);  // nothing merged: no change
+  m.captionsCoalesced(engine::Mode::kFinalOnly, 1);
   const std::string text = m.exposition();
   EXPECT_EQ(sampleValue(text, "parley_captions_coalesced_total{decision=\"partial\"}"), 3);
   EXPECT_EQ(sampleValue(text, "parley_captions_coalesced_total{decision=\"final_only\"}"), 1);
@@ -201,7 +201,7 @@ TEST(Metrics, CoalescedCaptionsCountSegmentsPerDecision) {
 
 TEST(Metrics, WordLatencyHistogramBuckets) {
   Metrics m;
-  for (double s : {0.3, 4.0, 5.0, 6.0, 8.0}) m.observeWordLatency(Decision::kPartial, s);
+  for (double s : {0.3, 4.0, 5.0, 6.0, 8.0}) m.observeWordLatency(engine::Mode::kPartial, s);
   const std::string text = m.exposition();
   const std::string base = "parley_word_latency_seconds_bucket{decision=\"partial\",le=\"";
   EXPECT_EQ(sampleValue(text, base + "0.5\"}"), 1);
@@ -228,7 +228,7 @@ TEST(Metrics, StatsDeltaSubtractsEveryCounter) {
 
 TEST(Metrics, EmfLinesCarryCounterGrowth) {
   Metrics m;
-  m.observeEngineStats(Decision::kPartial, sampleDelta());
+  m.observeEngineStats(engine::Mode::kPartial, sampleDelta());
   std::istringstream first(m.emfLines(1700000000000));
   std::string line;
   int lines = 0;

@@ -13,9 +13,10 @@ namespace {
 TEST(Monitor, ControllerInputFromObservations) {
   core::ManualClock clock(1000);
   Monitor monitor(clock);
-  for (int i = 0; i < 6; ++i) monitor.sessionStarted(Decision::kPartial, "p" + std::to_string(i));
+  for (int i = 0; i < 6; ++i)
+    monitor.sessionStarted(engine::Mode::kPartial, "p" + std::to_string(i));
   for (int i = 0; i < 3; ++i) {
-    monitor.sessionStarted(Decision::kFinalOnly, "f" + std::to_string(i));
+    monitor.sessionStarted(engine::Mode::kFinalOnly, "f" + std::to_string(i));
   }
   clock.advance(10);
   engine::EngineStats delta;
@@ -23,11 +24,12 @@ TEST(Monitor, ControllerInputFromObservations) {
   delta.final_events = 10;
   delta.partial_results_dropped = 500;
   delta.orphaned_results_flushed = 12;
-  monitor.observeEngineStats(Decision::kPartial, delta);
-  for (int i = 0; i < 4; ++i) monitor.error(Decision::kPartial, "translate");
+  monitor.observeEngineStats(engine::Mode::kPartial, delta);
+  for (int i = 0; i < 4; ++i) monitor.error(engine::Mode::kPartial, "translate");
   monitor.error("storage");  // not tied to a session: not in either side's rate
-  for (int i = 0; i < 100; ++i) monitor.observeWordLatency(Decision::kPartial, i < 90 ? 0.5 : 6);
-  monitor.complaint(Decision::kPartial, "p0/1");
+  for (int i = 0; i < 100; ++i)
+    monitor.observeWordLatency(engine::Mode::kPartial, i < 90 ? 0.5 : 6);
+  monitor.complaint(engine::Mode::kPartial, "p0/1");
   clock.advance(100);
   ControllerConfig config;
   ControllerInput in = monitor.controllerInput(50, true, config);
@@ -63,10 +65,10 @@ TEST(Monitor, ControllerInputFromObservations) {
 TEST(Monitor, ComplaintsPerHourCountsDistinctListeners) {
   core::ManualClock clock(1000);
   Monitor monitor(clock);
-  for (int i = 0; i < 5; ++i) monitor.complaint(Decision::kPartial, "s/1");  // one voice
-  monitor.complaint(Decision::kPartial, "s/2");
-  monitor.complaint(Decision::kFinalOnly, "t/1");
-  monitor.complaintRejected(Decision::kPartial, "no_listener_key");  // never an input
+  for (int i = 0; i < 5; ++i) monitor.complaint(engine::Mode::kPartial, "s/1");  // one voice
+  monitor.complaint(engine::Mode::kPartial, "s/2");
+  monitor.complaint(engine::Mode::kFinalOnly, "t/1");
+  monitor.complaintRejected(engine::Mode::kPartial, "no_listener_key");  // never an input
   clock.advance(10);
   ControllerConfig config;
   config.complaints_window_s = 600;
@@ -86,7 +88,7 @@ TEST(Monitor, AlarmsJsonAndMetricsText) {
   clock.set(50);
   engine::EngineStats delta;
   delta.transcribe_fallback_triggered = 1;
-  monitor.observeEngineStats(Decision::kPartial, delta);
+  monitor.observeEngineStats(engine::Mode::kPartial, delta);
   auto j = nlohmann::json::parse(monitor.alarmsJson());
   EXPECT_EQ(j["firing"], 1);
   EXPECT_NE(monitor.metricsText().find(
@@ -103,7 +105,7 @@ TEST(Monitor, ConcurrentObservers) {
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&monitor, t] {
       for (int i = 0; i < 500; ++i) {
-        Decision d = t % 2 ? Decision::kPartial : Decision::kFinalOnly;
+        engine::Mode d = t % 2 ? engine::Mode::kPartial : engine::Mode::kFinalOnly;
         monitor.observeWordLatency(d, 0.4);
         monitor.error(d, "asr");
         if (i % 50 == 0) (void)monitor.alarmsJson();

@@ -61,38 +61,38 @@ TEST(WindowedHistogram, P95AboveBoundIffMoreThanFivePercentAbove) {
 
 TEST(SignalWindows, SessionsActiveDuringWindow) {
   SignalWindows w;
-  w.sessionStarted(Decision::kPartial, "a", 10);
-  w.sessionStarted(Decision::kPartial, "b", 100);
-  w.sessionStarted(Decision::kFinalOnly, "c", 100);
+  w.sessionStarted(engine::Mode::kPartial, "a", 10);
+  w.sessionStarted(engine::Mode::kPartial, "b", 100);
+  w.sessionStarted(engine::Mode::kFinalOnly, "c", 100);
   w.sessionEnded("a", 50);
-  EXPECT_EQ(w.sessionsActive(Decision::kPartial, 0, 60), 1);
-  EXPECT_EQ(w.sessionsActive(Decision::kPartial, 60, 200), 1);
-  EXPECT_EQ(w.sessionsActive(Decision::kPartial, 0, 200), 2);
-  EXPECT_EQ(w.sessionsActive(Decision::kFinalOnly, 0, 200), 1);
+  EXPECT_EQ(w.sessionsActive(engine::Mode::kPartial, 0, 60), 1);
+  EXPECT_EQ(w.sessionsActive(engine::Mode::kPartial, 60, 200), 1);
+  EXPECT_EQ(w.sessionsActive(engine::Mode::kPartial, 0, 200), 2);
+  EXPECT_EQ(w.sessionsActive(engine::Mode::kFinalOnly, 0, 200), 1);
   w.prune(50 + 3660 + 1);  // "a" ended before the horizon: forgotten
-  EXPECT_EQ(w.sessionsActive(Decision::kPartial, 0, 5000), 1);
+  EXPECT_EQ(w.sessionsActive(engine::Mode::kPartial, 0, 5000), 1);
 }
 
 TEST(SignalWindows, ComplainingListenersCountsEachListenerOnce) {
   SignalWindows w;
-  for (double t : {10.0, 20.0, 30.0}) w.complaintFrom(Decision::kPartial, "s/1", t);
-  w.complaintFrom(Decision::kPartial, "s/2", 40);
-  w.complaintFrom(Decision::kFinalOnly, "t/1", 40);
-  EXPECT_EQ(w.complainingListeners(Decision::kPartial, 0, 100), 2);
-  EXPECT_EQ(w.complainingListeners(Decision::kFinalOnly, 0, 100), 1);
-  EXPECT_EQ(w.complainingListeners(Decision::kPartial, 30, 100), 1);  // (from, to]: only s/2
-  EXPECT_EQ(w.complainingListeners(Decision::kPartial, 0, 10), 1);
-  EXPECT_EQ(w.complainingListeners(Decision::kPartial, 40, 100), 0);
+  for (double t : {10.0, 20.0, 30.0}) w.complaintFrom(engine::Mode::kPartial, "s/1", t);
+  w.complaintFrom(engine::Mode::kPartial, "s/2", 40);
+  w.complaintFrom(engine::Mode::kFinalOnly, "t/1", 40);
+  EXPECT_EQ(w.complainingListeners(engine::Mode::kPartial, 0, 100), 2);
+  EXPECT_EQ(w.complainingListeners(engine::Mode::kFinalOnly, 0, 100), 1);
+  EXPECT_EQ(w.complainingListeners(engine::Mode::kPartial, 30, 100), 1);  // (from, to]: only s/2
+  EXPECT_EQ(w.complainingListeners(engine::Mode::kPartial, 0, 10), 1);
+  EXPECT_EQ(w.complainingListeners(engine::Mode::kPartial, 40, 100), 0);
   w.prune(35 + 3660);  // s/1's complaints are past the horizon: forgotten
-  EXPECT_EQ(w.complainingListeners(Decision::kPartial, 0, 5000), 1);
+  EXPECT_EQ(w.complainingListeners(engine::Mode::kPartial, 0, 5000), 1);
 }
 
 TEST(SignalWindows, ErrorsAllIncludesUnattributed) {
   SignalWindows w;
-  w.add(Signal::kErrors, Decision::kPartial, 10, 2);
-  w.add(Signal::kErrors, Decision::kFinalOnly, 20, 1);
+  w.add(Signal::kErrors, engine::Mode::kPartial, 10, 2);
+  w.add(Signal::kErrors, engine::Mode::kFinalOnly, 20, 1);
   w.addUnattributedError(30, 4);
-  EXPECT_EQ(w.sum(Signal::kErrors, Decision::kPartial, 0, 300), 2);
+  EXPECT_EQ(w.sum(Signal::kErrors, engine::Mode::kPartial, 0, 300), 2);
   EXPECT_EQ(w.errorsAll(0, 300), 7);
 }
 

@@ -6,9 +6,9 @@
 #include "obs/metrics.h"
 
 int main() {
-  using parley::obs::Decision;
+  using parley::engine::Mode;
   parley::obs::Metrics metrics;
-  for (Decision d : {Decision::kPartial, Decision::kFinalOnly}) {
+  for (Mode d : {Mode::kPartial, Mode::kFinalOnly}) {
     parley::engine::EngineStats delta;
     delta.partial_events = 40;
     delta.final_events = 8;

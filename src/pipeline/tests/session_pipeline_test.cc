@@ -641,5 +641,59 @@ TEST(SessionPipeline, LiveSlowTranslatorNeverHoldsUpRecognitionAndCoalesces) {
   EXPECT_EQ(s.audio_chunks_dropped, 0);
 }
 
+// The caption queue is bounded (PipelineOptions::caption_queue): while the translator hangs, the
+// segments beyond the bound join the newest waiting one instead of growing the queue, and are
+// counted; every word still arrives once, in order, as source segments and as captions.
+TEST(SessionPipeline, CaptionQueueIsBoundedAndLosesNoWord) {
+  FakeServices services;
+  services.es.gate = std::make_shared<ScriptedRecognizer::Gate>();
+  services.es.gate->set(false);
+  core::SystemClock clock;
+  Seen seen;
+  PipelineOptions options;
+  options.session_id = "bounded-session";
+  options.timing = Timing::kClock;
+  options.synthesize = false;
+  options.targets = {"es"};
+  options.audio_queue_chunks = 1000;
+  options.caption_queue = 1;
+  auto p = startPipeline(options, services, clock, seen);
+  ASSERT_TRUE(p);
+  pushSeconds(*p, 5.0);
+  waitHandled(*p, 5.0);
+  const auto behind = p->stats();
+  // One segment is with the hung translator, one waits; the others were merged into it.
+  ASSERT_GE(behind.segments, 3);
+  EXPECT_GE(behind.captions_queue_merged, 1);
+  EXPECT_LE(services.es.calls.load(), 1);
+  services.es.gate->set(true);
+  p->finish();
+
+  const auto s = p->stats();
+  EXPECT_EQ(static_cast<long long>(seen.segments.size()), s.segments - s.captions_queue_merged);
+  EXPECT_EQ(joined(seen.segments), allWords());
+  std::string captioned;
+  long long carried = 0;
+  for (const auto& c : seen.captions) {
+    captioned += (captioned.empty() ? "" : " ") + c.segment.text;
+    EXPECT_EQ(c.text, "es:" + c.segment.text);
+    carried += c.segments;
+  }
+  EXPECT_EQ(captioned, allWords());
+  EXPECT_EQ(carried, s.segments);  // a caption counts the segments merged in the queue too
+  EXPECT_EQ(s.audio_chunks_dropped, 0);
+}
+
+TEST(SessionPipeline, CaptionQueueMustHoldAtLeastOneSegment) {
+  FakeServices services;
+  core::SystemClock clock;
+  PipelineOptions options;
+  options.caption_queue = 0;
+  auto p = SessionPipeline::start(
+      options, services, clock, [](const engine::Segment&) {}, [](const Caption&) {});
+  ASSERT_FALSE(p.ok());
+  EXPECT_NE(p.error().message.find("caption_queue"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace parley::pipeline

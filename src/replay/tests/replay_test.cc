@@ -169,7 +169,7 @@ TEST(Replay, ModeLineSwitchesWithoutLosingOrRepeatingWords) {
 }
 
 TEST(Replay, FlagDecisionsUseTheBucketAndAreSticky) {
-  ASSERT_EQ(core::bucketOf("golden-eagle-427"), 73);  // SPEC section 4
+  ASSERT_EQ(core::bucketOf("golden-eagle-427"), 73);  // docs/flags.md, decision step 3
   // The decision is flags::decide's (enabled && bucket < rollout_percentage).
   auto allows = [](bool enabled, int pct) {
     flags::FlagSnapshot s;

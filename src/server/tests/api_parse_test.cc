@@ -49,9 +49,11 @@ TEST(ApiParse, FlagsBody) {
                                R"("set":{"forward_policy":"word","max_buffer_timeout":4}})");
   ASSERT_TRUE(change.ok());
   EXPECT_EQ(change.value.change.rollout_percentage, 20);
-  ASSERT_EQ(change.value.change.sets.size(), 2u);
-  EXPECT_EQ(change.value.change.sets[0].second, "word");
-  EXPECT_EQ(change.value.change.sets[1].second, "4");
+  // "set" values stay JSON, typed strictly when written (a string is never an integer).
+  ASSERT_EQ(change.value.change.json_sets.size(), 2u);
+  EXPECT_EQ(change.value.change.json_sets[0].second, "\"word\"");
+  EXPECT_EQ(change.value.change.json_sets[1].second, "4");
+  EXPECT_TRUE(change.value.change.sets.empty());
   auto no_reason = parseFlagsBody(FlagsEndpoint::kOther, "{}");
   ASSERT_FALSE(no_reason.ok());
   EXPECT_EQ(no_reason.problem->message, "reason is required (a non-empty string)");

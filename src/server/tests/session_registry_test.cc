@@ -139,6 +139,7 @@ TEST_F(RegistryTest, SessionLimit) {
 TEST_F(RegistryTest, UnusedAndIdleSessionsEnd) {
   options_.unused_session_s = 60;
   options_.speaker_idle_s = 300;
+  options_.max_session_s = 1e6;  // the time limit is SessionTimeLimitOnTheInjectedClock's
   registry_ = makeRegistry();
   auto unused = *registry_->create("en", {"es"});
   auto spoken = *registry_->create("en", {"es"});
@@ -173,6 +174,84 @@ TEST_F(RegistryTest, UnusedAndIdleSessionsEnd) {
   EXPECT_TRUE(due().empty());
   clock_.advance(2);
   EXPECT_EQ(due(), (std::map<std::string, std::string>{{spoken.id, "speaker_idle"}}));
+}
+
+// A session ends at max_session_s after its creation, talking or not, and a restart does not
+// reset the count: the limit is on the registry clock's wall time (here the manual clock's).
+TEST_F(RegistryTest, SessionTimeLimitOnTheInjectedClock) {
+  options_.max_session_s = 3600;
+  options_.unused_session_s = 1e6;  // the second session is never spoken in
+  registry_ = makeRegistry();
+  auto talking = *registry_->create("en", {"es"});
+  auto speaker = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachSpeaker(talking.id, talking.token, speaker).close_code, 0);
+  ASSERT_TRUE(registry_->ensurePipeline(talking.id).ok());
+  clock_.advance(1800);
+  auto later = *registry_->create("en", {"es"});
+  auto due = [&] {
+    std::map<std::string, std::string> out;
+    for (auto& e : registry_->tick()) out[e.id] = e.reason;
+    return out;
+  };
+  clock_.advance(1799);
+  speak(talking.id, 1);
+  EXPECT_TRUE(due().empty());
+  clock_.advance(2);  // 3601 s after the first session's creation
+  EXPECT_EQ(due(), (std::map<std::string, std::string>{{talking.id, "time_limit"}}));
+  ASSERT_TRUE(registry_->end(talking.id, "time_limit").ok());
+
+  // After a restart the second session keeps its creation time: restored at 3599 s of age, it
+  // ends once past the limit; a restore past the limit ends it at once.
+  registry_.reset();
+  registry_ = makeRegistry();
+  ASSERT_TRUE(registry_->restore().ok());
+  EXPECT_TRUE(registry_->exists(later.id));
+  clock_.advance(1800);
+  EXPECT_EQ(due(), (std::map<std::string, std::string>{{later.id, "time_limit"}}));
+  registry_.reset();
+  registry_ = makeRegistry();
+  ASSERT_TRUE(registry_->restore().ok());
+  EXPECT_FALSE(registry_->exists(later.id));
+  auto info = Json::parse(*registry_->describeJson(later.id));
+  EXPECT_EQ(info["state"], "ended");
+}
+
+// One caption message (docs/protocol.md): source-language captions carry latency_ms null, live
+// and restored alike; target-language captions carry their latency, live and restored alike.
+TEST_F(RegistryTest, RestoredCaptionsAreTheLiveOnes) {
+  auto c = *registry_->create("en", {"es"});
+  ASSERT_EQ(registry_->attachSpeaker(c.id, c.token, std::make_shared<RecordingSink>()).close_code,
+            0);
+  ASSERT_TRUE(registry_->ensurePipeline(c.id).ok());
+  auto live_en = std::make_shared<RecordingSink>();
+  auto live_es = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachListener(c.id, "en", live_en).close_code, 0);
+  ASSERT_EQ(registry_->attachListener(c.id, "es", live_es).close_code, 0);
+  speak(c.id, 2);
+  auto captions = [](RecordingSink& sink) {
+    std::vector<Json> out;
+    for (const auto& t : sink.text) {
+      Json j = Json::parse(t);
+      if (j["type"] == "caption") out.push_back(j);
+    }
+    return out;
+  };
+  auto live_source = captions(*live_en);
+  auto live_target = captions(*live_es);
+  ASSERT_EQ(live_source.size(), 2u);
+  ASSERT_EQ(live_target.size(), 2u);
+  EXPECT_TRUE(live_source[0]["latency_ms"].is_null());
+  EXPECT_EQ(live_target[0]["latency_ms"], 250);
+
+  registry_.reset();  // the process "dies"
+  registry_ = makeRegistry();
+  ASSERT_TRUE(registry_->restore().ok());
+  auto late_en = std::make_shared<RecordingSink>();
+  auto late_es = std::make_shared<RecordingSink>();
+  ASSERT_EQ(registry_->attachListener(c.id, "en", late_en).close_code, 0);
+  ASSERT_EQ(registry_->attachListener(c.id, "es", late_es).close_code, 0);
+  EXPECT_EQ(captions(*late_en), live_source);
+  EXPECT_EQ(captions(*late_es), live_target);
 }
 
 TEST_F(RegistryTest, SpeakerTokenAndConflicts) {

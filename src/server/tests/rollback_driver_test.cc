@@ -4,7 +4,7 @@
 // decision after a hold and after an action, recent decisions newest first and bounded,
 // cool-downs counting down on the injected clock, promotion progress, the running loop read
 // from another thread, and the off switch.
-#include "server/auto_rollback.h"
+#include "server/rollback_driver.h"
 
 #include <gtest/gtest.h>
 
@@ -32,11 +32,11 @@ struct Fixture {
   // Six canary (partial) and six baseline (final-only) sessions with the given word latencies.
   void observe(double canary_latency, double baseline_latency) {
     for (int i = 0; i < 6; ++i) {
-      monitor.sessionStarted(obs::Decision::kPartial, "canary-" + std::to_string(i));
-      monitor.sessionStarted(obs::Decision::kFinalOnly, "baseline-" + std::to_string(i));
+      monitor.sessionStarted(engine::Mode::kPartial, "canary-" + std::to_string(i));
+      monitor.sessionStarted(engine::Mode::kFinalOnly, "baseline-" + std::to_string(i));
       for (int k = 0; k < 20; ++k) {
-        monitor.observeWordLatency(obs::Decision::kPartial, canary_latency);
-        monitor.observeWordLatency(obs::Decision::kFinalOnly, baseline_latency);
+        monitor.observeWordLatency(engine::Mode::kPartial, canary_latency);
+        monitor.observeWordLatency(engine::Mode::kFinalOnly, baseline_latency);
       }
     }
   }
@@ -47,11 +47,11 @@ struct Fixture {
   obs::Monitor monitor{clock};
 };
 
-TEST(AutoRollback, SlowCanaryIsDisabledAndHistorySaysWhy) {
+TEST(RollbackDriver, SlowCanaryIsDisabledAndHistorySaysWhy) {
   Fixture f;
   f.observe(8.0, 2.0);
   f.clock.advance(10);
-  AutoRollback rollback(*f.store, f.env, f.monitor, obs::ControllerConfig{});
+  RollbackDriver rollback(*f.store, f.env, f.monitor, obs::ControllerConfig{});
   auto d = rollback.stepOnce(60);
   EXPECT_EQ(d.action, obs::Action::kDisable) << d.reason;
   EXPECT_FALSE(d.error.has_value());
@@ -64,11 +64,11 @@ TEST(AutoRollback, SlowCanaryIsDisabledAndHistorySaysWhy) {
   EXPECT_NE(status->reason.find("over"), std::string::npos) << status->reason;
 }
 
-TEST(AutoRollback, HealthyCanaryIsLeftAlone) {
+TEST(RollbackDriver, HealthyCanaryIsLeftAlone) {
   Fixture f;
   f.observe(0.8, 2.0);
   f.clock.advance(10);
-  AutoRollback rollback(*f.store, f.env, f.monitor, obs::ControllerConfig{});
+  RollbackDriver rollback(*f.store, f.env, f.monitor, obs::ControllerConfig{});
   auto before = flags::readStatus(*f.store, f.env);
   auto d = rollback.stepOnce(60);
   EXPECT_EQ(d.action, obs::Action::kNone) << d.reason;
@@ -78,13 +78,13 @@ TEST(AutoRollback, HealthyCanaryIsLeftAlone) {
   EXPECT_TRUE(after->value.enabled);
 }
 
-TEST(AutoRollback, OffSwitchHoldsEverything) {
+TEST(RollbackDriver, OffSwitchHoldsEverything) {
   Fixture f;
   f.observe(8.0, 2.0);
   f.clock.advance(10);
   obs::ControllerConfig off;
   off.enabled = false;
-  AutoRollback rollback(*f.store, f.env, f.monitor, off);
+  RollbackDriver rollback(*f.store, f.env, f.monitor, off);
   auto d = rollback.stepOnce(60);
   EXPECT_EQ(d.action, obs::Action::kNone);
   auto status = flags::readStatus(*f.store, f.env);
@@ -94,7 +94,7 @@ TEST(AutoRollback, OffSwitchHoldsEverything) {
 
 using Json = nlohmann::json;
 
-Json stateOf(const AutoRollback& rollback) {
+Json stateOf(const RollbackDriver& rollback) {
   Json j = Json::parse(rollback.stateJson(), nullptr, false);
   EXPECT_TRUE(j.is_object()) << rollback.stateJson();
   return j;
@@ -107,9 +107,9 @@ void enableAt(Fixture& f, int percentage) {
   ASSERT_TRUE(flags::writeChange(*f.store, f.env, change, "test", "re-enable").ok());
 }
 
-TEST(AutoRollbackState, BeforeAnyEvaluation) {
+TEST(RollbackDriverState, BeforeAnyEvaluation) {
   Fixture f;
-  AutoRollback rollback(*f.store, f.env, f.monitor, obs::ControllerConfig{}, &f.clock);
+  RollbackDriver rollback(*f.store, f.env, f.monitor, obs::ControllerConfig{}, &f.clock);
   Json j = stateOf(rollback);
   EXPECT_TRUE(j["enabled"].get<bool>());
   EXPECT_FALSE(j["running"].get<bool>());
@@ -141,9 +141,9 @@ TEST(AutoRollbackState, BeforeAnyEvaluation) {
   EXPECT_TRUE(c["promotion"].is_array() && c["promotion"].empty());
 }
 
-TEST(AutoRollbackState, HoldIsTheLastDecisionAndRepeatsAreCounted) {
+TEST(RollbackDriverState, HoldIsTheLastDecisionAndRepeatsAreCounted) {
   Fixture f;  // no sessions at all: insufficient data
-  AutoRollback rollback(*f.store, f.env, f.monitor, obs::ControllerConfig{}, &f.clock);
+  RollbackDriver rollback(*f.store, f.env, f.monitor, obs::ControllerConfig{}, &f.clock);
   const double wall_before = core::wallTimeSeconds();
   auto d = rollback.stepOnce(f.clock.now());
   const double wall_after = core::wallTimeSeconds();
@@ -179,11 +179,11 @@ TEST(AutoRollbackState, HoldIsTheLastDecisionAndRepeatsAreCounted) {
   EXPECT_DOUBLE_EQ(j["last_evaluation_s_ago"].get<double>(), 0.0);
 }
 
-TEST(AutoRollbackState, ActionIsRecordedNewestFirstWithItsCooldown) {
+TEST(RollbackDriverState, ActionIsRecordedNewestFirstWithItsCooldown) {
   Fixture f;
   f.observe(8.0, 2.0);
   f.clock.advance(10);
-  AutoRollback rollback(*f.store, f.env, f.monitor, obs::ControllerConfig{}, &f.clock);
+  RollbackDriver rollback(*f.store, f.env, f.monitor, obs::ControllerConfig{}, &f.clock);
   auto d = rollback.stepOnce(f.clock.now());
   ASSERT_EQ(d.action, obs::Action::kDisable) << d.reason;
 
@@ -223,36 +223,36 @@ TEST(AutoRollbackState, ActionIsRecordedNewestFirstWithItsCooldown) {
   EXPECT_DOUBLE_EQ(j["cooling_down"]["latency"].get<double>(), 300.0);
 }
 
-TEST(AutoRollbackState, RecentIsBoundedAndNewestFirst) {
+TEST(RollbackDriverState, RecentIsBoundedAndNewestFirst) {
   Fixture f;
   f.observe(8.0, 2.0);
   f.clock.advance(10);
   obs::ControllerConfig config;
   config.latency_cooldown_s = 0;  // act on every evaluation
-  AutoRollback rollback(*f.store, f.env, f.monitor, config, &f.clock);
-  const int steps = static_cast<int>(AutoRollback::kRecentLimit) + 7;
+  RollbackDriver rollback(*f.store, f.env, f.monitor, config, &f.clock);
+  const int steps = static_cast<int>(RollbackDriver::kRecentLimit) + 7;
   for (int i = 0; i < steps; ++i) {
     enableAt(f, 100);
     auto d = rollback.stepOnce(static_cast<double>(i));
     ASSERT_EQ(d.action, obs::Action::kDisable) << i << ": " << d.reason;
   }
   Json j = stateOf(rollback);
-  ASSERT_EQ(j["recent"].size(), AutoRollback::kRecentLimit);
-  EXPECT_EQ(j["recent_limit"], AutoRollback::kRecentLimit);
+  ASSERT_EQ(j["recent"].size(), RollbackDriver::kRecentLimit);
+  EXPECT_EQ(j["recent_limit"], RollbackDriver::kRecentLimit);
   for (std::size_t k = 0; k < j["recent"].size(); ++k) {
     EXPECT_DOUBLE_EQ(j["recent"][k]["t"].get<double>(), static_cast<double>(steps - 1 - k));
     EXPECT_EQ(j["recent"][k]["repeats"], 1) << "actions are never merged";
   }
 }
 
-TEST(AutoRollbackState, PromotionScheduleAndHealthyTime) {
+TEST(RollbackDriverState, PromotionScheduleAndHealthyTime) {
   Fixture f;
   enableAt(f, 10);
   f.observe(0.8, 2.0);
   f.clock.advance(10);
   obs::ControllerConfig config;
   config.promotion = {{10, 600}, {50, 3600}, {100, 0}};
-  AutoRollback rollback(*f.store, f.env, f.monitor, config, &f.clock);
+  RollbackDriver rollback(*f.store, f.env, f.monitor, config, &f.clock);
   EXPECT_EQ(rollback.stepOnce(0).action, obs::Action::kNone);
   EXPECT_EQ(rollback.stepOnce(100).action, obs::Action::kNone);
   Json j = stateOf(rollback);
@@ -273,13 +273,13 @@ TEST(AutoRollbackState, PromotionScheduleAndHealthyTime) {
   EXPECT_TRUE(j["healthy_s"].is_null()) << "the bake clock restarts at the new level";
 }
 
-TEST(AutoRollbackState, OffSwitch) {
+TEST(RollbackDriverState, OffSwitch) {
   Fixture f;
   f.observe(8.0, 2.0);
   f.clock.advance(10);
   obs::ControllerConfig off;
   off.enabled = false;
-  AutoRollback rollback(*f.store, f.env, f.monitor, off, &f.clock);
+  RollbackDriver rollback(*f.store, f.env, f.monitor, off, &f.clock);
   rollback.start(5);  // the off switch never starts the loop
   rollback.stepOnce(f.clock.now());
   Json j = stateOf(rollback);
@@ -293,11 +293,11 @@ TEST(AutoRollbackState, OffSwitch) {
   EXPECT_TRUE(j["cooling_down"].empty());
 }
 
-TEST(AutoRollbackState, RunningLoopIsReadableFromOtherThreads) {
+TEST(RollbackDriverState, RunningLoopIsReadableFromOtherThreads) {
   Fixture f;
   f.observe(8.0, 2.0);
   f.clock.advance(10);
-  AutoRollback rollback(*f.store, f.env, f.monitor, obs::ControllerConfig{}, &f.clock);
+  RollbackDriver rollback(*f.store, f.env, f.monitor, obs::ControllerConfig{}, &f.clock);
   rollback.start(0.01);
   std::atomic<bool> done{false};
   std::atomic<int> reads{0};

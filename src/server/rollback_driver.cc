@@ -1,4 +1,4 @@
-#include "server/auto_rollback.h"
+#include "server/rollback_driver.h"
 
 #include <algorithm>
 #include <chrono>
@@ -128,9 +128,9 @@ const char* cooldownFamilyName(Family family) {
   return "complaints";
 }
 
-AutoRollback::AutoRollback(flags::ParamStore& store, flags::FlagEnvironment env,
-                           obs::Monitor& monitor, obs::ControllerConfig config,
-                           const core::Clock* clock)
+RollbackDriver::RollbackDriver(flags::ParamStore& store, flags::FlagEnvironment env,
+                               obs::Monitor& monitor, obs::ControllerConfig config,
+                               const core::Clock* clock)
     : store_(store),
       env_(std::move(env)),
       monitor_(monitor),
@@ -140,9 +140,9 @@ AutoRollback::AutoRollback(flags::ParamStore& store, flags::FlagEnvironment env,
   state_.config = std::move(config);
 }
 
-AutoRollback::~AutoRollback() { stop(); }
+RollbackDriver::~RollbackDriver() { stop(); }
 
-obs::ControllerDecision AutoRollback::stepOnce(double t) {
+obs::ControllerDecision RollbackDriver::stepOnce(double t) {
   std::lock_guard step_lock(step_mu_);
   obs::ControllerDecision d;
   auto status = flags::readStatus(store_, env_);
@@ -166,7 +166,7 @@ obs::ControllerDecision AutoRollback::stepOnce(double t) {
   return d;
 }
 
-void AutoRollback::record(const obs::ControllerDecision& d, double clock_s) {
+void RollbackDriver::record(const obs::ControllerDecision& d, double clock_s) {
   RecordedDecision r{d, core::wallTimeSeconds(), clock_s, 1, 0};
   r.first_at = r.at;
   std::lock_guard lock(state_mu_);
@@ -191,10 +191,10 @@ void AutoRollback::record(const obs::ControllerDecision& d, double clock_s) {
   if (recent.size() > kRecentLimit) recent.pop_back();
 }
 
-AutoRollbackState AutoRollback::state() const {
+RollbackDriverState RollbackDriver::state() const {
   const double now = clock_->now();
   std::lock_guard lock(state_mu_);
-  AutoRollbackState s = state_;
+  RollbackDriverState s = state_;
   if (!s.last) return s;
   const double elapsed = std::max(0.0, now - s.last->clock_s);
   s.last_evaluation_ago = elapsed;
@@ -209,8 +209,8 @@ AutoRollbackState AutoRollback::state() const {
   return s;
 }
 
-std::string AutoRollback::stateJson() const {
-  AutoRollbackState s = state();
+std::string RollbackDriver::stateJson() const {
+  RollbackDriverState s = state();
   Json cooling = Json::object();
   for (int f = 0; f < obs::RolloutController::kFamilyCount; ++f) {
     if (s.cooldown_left_s[f]) {
@@ -235,7 +235,7 @@ std::string AutoRollback::stateJson() const {
   return j.dump();
 }
 
-void AutoRollback::start(double interval_s) {
+void RollbackDriver::start(double interval_s) {
   if (!controller_.config().enabled || thread_.joinable()) return;
   {
     std::lock_guard lock(state_mu_);
@@ -254,7 +254,7 @@ void AutoRollback::start(double interval_s) {
   });
 }
 
-void AutoRollback::stop() {
+void RollbackDriver::stop() {
   {
     std::lock_guard lock(mu_);
     stopping_ = true;

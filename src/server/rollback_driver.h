@@ -1,4 +1,6 @@
-// The automatic rollback that runs itself: every `interval_s` it reads the rollout flag, builds
+// RollbackDriver: the automatic rollback that runs itself. obs::RolloutController decides (pure,
+// time passed in, also behind `parley rollout controller --simulate`); this class drives it the
+// way engine::Driver drives the Engine: every `interval_s` it reads the rollout flag, builds
 // the controller's window from the Monitor (canary = partial sessions, baseline = final-only
 // sessions running at the same time), lets obs::RolloutController decide, and carries the
 // decision out on the flag store, writing "<metric> <value> <op> <threshold> over <window>" to
@@ -39,13 +41,13 @@ namespace parley::server {
 struct RecordedDecision {
   obs::ControllerDecision decision;
   double at = 0;        // Unix seconds (wall time) of the evaluation
-  double clock_s = 0;   // the AutoRollback clock's reading at the evaluation
+  double clock_s = 0;   // the RollbackDriver clock's reading at the evaluation
   int repeats = 1;      // identical consecutive holds counted on one entry
   double first_at = 0;  // Unix seconds of the first of the repeats
 };
 
-// What AutoRollback knows about itself, copied out under its lock.
-struct AutoRollbackState {
+// What RollbackDriver knows about itself, copied out under its lock.
+struct RollbackDriverState {
   obs::ControllerConfig config;
   bool running = false;                         // the loop thread is started
   std::optional<double> interval_s;             // set by start()
@@ -64,17 +66,17 @@ struct AutoRollbackState {
 // "latency" | "errors" | "dropped" | "orphaned" | "complaints".
 const char* cooldownFamilyName(obs::RolloutController::Family family);
 
-class AutoRollback {
+class RollbackDriver {
  public:
   static constexpr std::size_t kRecentLimit = 50;
 
   // `clock` times the loop's evaluations (the controller's `t`) and the status's "seconds
-  // ago"; nullptr: a SystemClock of its own. It must outlive the AutoRollback.
-  AutoRollback(flags::ParamStore& store, flags::FlagEnvironment env, obs::Monitor& monitor,
-               obs::ControllerConfig config, const core::Clock* clock = nullptr);
-  ~AutoRollback();
-  AutoRollback(const AutoRollback&) = delete;
-  AutoRollback& operator=(const AutoRollback&) = delete;
+  // ago"; nullptr: a SystemClock of its own. It must outlive the RollbackDriver.
+  RollbackDriver(flags::ParamStore& store, flags::FlagEnvironment env, obs::Monitor& monitor,
+                 obs::ControllerConfig config, const core::Clock* clock = nullptr);
+  ~RollbackDriver();
+  RollbackDriver(const RollbackDriver&) = delete;
+  RollbackDriver& operator=(const RollbackDriver&) = delete;
 
   // One evaluation: read the flag, decide, act. Returns the decision (with .error set when the
   // store could not be read or written). Recorded for state().
@@ -83,7 +85,7 @@ class AutoRollback {
   void start(double interval_s);
   void stop();
 
-  AutoRollbackState state() const;
+  RollbackDriverState state() const;
   // The JSON of GET /api/rollout/controller (docs/protocol.md).
   std::string stateJson() const;
 
@@ -106,7 +108,7 @@ class AutoRollback {
 
   // The status, written after each step, read by HTTP threads.
   mutable std::mutex state_mu_;
-  AutoRollbackState state_;
+  RollbackDriverState state_;
   double last_t_ = 0;  // the controller `t` of the last evaluation
   std::array<std::optional<double>, obs::RolloutController::kFamilyCount> cooldown_until_{};
   std::optional<double> healthy_since_;
