@@ -177,6 +177,7 @@ void printList() {
                        : a.signal == parley::obs::AlarmSignal::kDropped  ? "dropped"
                        : a.signal == parley::obs::AlarmSignal::kOrphaned ? "orphaned"
                        : a.signal == parley::obs::AlarmSignal::kFallback ? "fallbacks"
+                       : a.signal == parley::obs::AlarmSignal::kErasure  ? "erasure"
                                                                          : "errors";
     std::snprintf(condition, sizeof condition, "%s %s %g per %gs, %d of %d", what,
                   parley::obs::comparisonSymbol(a.op), a.threshold, a.period_s, a.periods,

@@ -480,7 +480,7 @@ std::string reportMarkdown(const BenchResult& r, const ReportMeta& meta) {
   }
   const std::string best = bestMode(r);
   if (!best.empty()) {
-    o << "## Targets (" << best << " on real speech, SPEC section 7)\n\n"
+    o << "## Targets (" << best << " on real speech, docs/bench.md)\n\n"
       << tableMd(targetsTable(r, "real", best)) << "\n";
   }
   for (const auto& g : lineGroups(r)) {

@@ -98,7 +98,7 @@ std::string groupOf(const CorpusItem& item) {
 ModeSpec finalOnlyMode() {
   ModeSpec m;
   m.name = "final-only";
-  m.description = "finals only (SPEC 3.12): the baseline";
+  m.description = "finals only (docs/engine.md, rule 12): the baseline";
   m.mode = engine::Mode::kFinalOnly;
   return m;
 }

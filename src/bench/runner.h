@@ -166,7 +166,8 @@ struct BenchResult {
 
 BenchResult runBench(const BenchInput& input);
 
-// The SPEC section 7 targets checked on a mode's figures against final-only's in the same group.
+// The engine targets (docs/bench.md, "Targets") checked on a mode's figures against final-only's in
+// the same group.
 struct TargetCheck {
   std::string name;
   std::string target;

@@ -25,6 +25,12 @@ const AlarmSpec kAlarms[] = {
      "A session fell back to final-only: the recognizer went silent while audio kept arriving"},
     {"errors-high", "ParleyErrorsHigh", "audio-transcription-lambda-errors", AlarmSignal::kErrors,
      Comparison::kGreater, 5, 300, 1, false, "critical", "More than 5 errors in 5 minutes"},
+    // Not in the old runbook (it had no caption lines). The bound is twice the bench's erasure
+    // target (0.20, docs/bench.md): flicker well beyond what the display policy was chosen for.
+    {"caption-erasure-high", "ParleyCaptionErasureHigh", "none", AlarmSignal::kErasure,
+     Comparison::kGreater, 0.4, 300, 2, true, "warning",
+     "Caption lines took back more than 0.4 tokens per final token (normalized erasure) in 2 "
+     "consecutive 5-minute periods"},
 };
 
 const char* metricOf(AlarmSignal s) {
@@ -39,6 +45,8 @@ const char* metricOf(AlarmSignal s) {
       return "parley_transcribe_fallback_triggered_total";
     case AlarmSignal::kErrors:
       return "parley_errors_total";
+    case AlarmSignal::kErasure:
+      return "parley_caption_erased_tokens_total";
   }
   return "";
 }
@@ -63,6 +71,11 @@ double periodValue(const AlarmSpec& spec, const SignalWindows& w, const std::str
       return w.sum(Signal::kFallback, d, from, to);
     case AlarmSignal::kErrors:
       return w.errorsAll(from, to);
+    case AlarmSignal::kErasure: {
+      const double finals = w.sum(Signal::kFinalTokens, d, from, to);
+      if (finals <= 0) return std::nan("");  // no final line: no data, never breaching
+      return w.sum(Signal::kErasedTokens, d, from, to) / finals;
+    }
   }
   return std::nan("");
 }
@@ -152,8 +165,11 @@ std::string alarmsJson(const std::vector<AlarmState>& states, double now) {
               "\",\"runbook_name\":\"" + s.runbook_name + "\",\"decision\":\"" + st.decision +
               "\",\"state\":\"" + (st.firing ? "ALARM" : "OK") + "\",\"metric\":\"" +
               metricOf(s.signal) + "\",\"statistic\":\"" +
-              (s.signal == AlarmSignal::kLatencyP95 ? "p95" : "sum") + "\",\"op\":\"" +
-              comparisonSymbol(s.op) + "\",\"threshold\":" + formatNumber(s.threshold) +
+              (s.signal == AlarmSignal::kLatencyP95 ? "p95"
+               : s.signal == AlarmSignal::kErasure  ? "ratio"
+                                                    : "sum") +
+              "\",\"op\":\"" + comparisonSymbol(s.op) +
+              "\",\"threshold\":" + formatNumber(s.threshold) +
               ",\"period_s\":" + formatNumber(s.period_s) +
               ",\"periods\":" + std::to_string(s.periods) + ",\"values\":[" + values +
               "],\"since\":" + (st.since ? formatNumber(*st.since) : "null") + ",\"severity\":\"" +
@@ -175,6 +191,10 @@ std::string prometheusExpr(const AlarmSpec& spec) {
     if (spec.signal == AlarmSignal::kLatencyP95) {
       value = "histogram_quantile(0.95, sum by (decision, le) (rate(" + metric + "_bucket[" +
               window + "]" + offset + ")))";
+    } else if (spec.signal == AlarmSignal::kErasure) {
+      // Periods without a final token have no ratio (the denominator's `> 0` drops them).
+      value = by + "(increase(" + metric + "[" + window + "]" + offset + ")) / (" + by +
+              "(increase(parley_caption_final_tokens_total[" + window + "]" + offset + ")) > 0)";
     } else {
       value = by + "(increase(" + metric + "[" + window + "]" + offset + "))";
     }

@@ -22,6 +22,7 @@ enum class AlarmSignal {
   kOrphaned,    // parley_orphaned_results_flushed_total growth, per decision
   kFallback,    // parley_transcribe_fallback_triggered_total growth, per decision
   kErrors,      // parley_errors_total growth, all decisions together
+  kErasure,     // caption lines: erased tokens / final tokens over the period, per decision
 };
 
 enum class Comparison { kGreater, kGreaterOrEqual };

@@ -50,8 +50,10 @@ enum class MetricId {
   kCaptionErasedTokens,
   kStablePrefixChanges,
   kSpokenMismatches,
+  kCaptionFinalTokens,
+  kCaptionTimeToStable,
 };
-inline constexpr int kMetricCount = 24;
+inline constexpr int kMetricCount = 26;
 
 struct MetricSpec {
   MetricId id;

@@ -200,15 +200,19 @@ void Metrics::captionsCoalesced(engine::Mode d, long long segments) {
     impl_->add(MetricId::kCaptionsCoalesced, static_cast<int>(d), static_cast<double>(segments));
   }
 }
-void Metrics::lineRevision(engine::Mode d, int erased_tokens, bool settled_changed,
-                           bool spoken_mismatch) {
+void Metrics::lineRevision(engine::Mode d, const LineRevisionFigures& f) {
   const int side = static_cast<int>(d);
   impl_->add(MetricId::kCaptionRevisions, side, 1);
-  if (erased_tokens > 0) {
-    impl_->add(MetricId::kCaptionErasedTokens, side, static_cast<double>(erased_tokens));
+  if (f.erased_tokens > 0) {
+    impl_->add(MetricId::kCaptionErasedTokens, side, static_cast<double>(f.erased_tokens));
   }
-  if (settled_changed) impl_->add(MetricId::kStablePrefixChanges, side, 1);
-  if (spoken_mismatch) impl_->add(MetricId::kSpokenMismatches, side, 1);
+  if (f.settled_changed) impl_->add(MetricId::kStablePrefixChanges, side, 1);
+  if (f.spoken_mismatch) impl_->add(MetricId::kSpokenMismatches, side, 1);
+  if (f.final_tokens > 0) {
+    impl_->add(MetricId::kCaptionFinalTokens, side, static_cast<double>(f.final_tokens));
+  }
+  auto* h = impl_->histograms[static_cast<std::size_t>(MetricId::kCaptionTimeToStable)][side];
+  for (double v : f.time_to_stable) h->Observe(v);
 }
 void Metrics::error(engine::Mode d, std::string_view kind) {
   impl_->error(static_cast<int>(d), kind);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,16 @@ namespace parley::obs {
 // The counters that grew between two snapshots of a session's EngineStats (after - before),
 // so callers can report a running engine's progress as deltas.
 engine::EngineStats statsDelta(const engine::EngineStats& after, const engine::EngineStats& before);
+
+// What one caption line revision did (docs/lines.md), for the caption metrics and the erasure
+// alarm.
+struct LineRevisionFigures {
+  int erased_tokens = 0;                   // tokens of the previous revision taken back
+  bool settled_changed = false;            // a final that changed settled text
+  bool spoken_mismatch = false;            // a final that differs from what was spoken
+  long long final_tokens = 0;              // final revision: its tokens (the erasure's denominator)
+  std::span<const double> time_to_stable;  // final revision: per token, seconds
+};
 
 class Metrics {
  public:
@@ -44,7 +55,7 @@ class Metrics {
   // `segments` engine segments were merged into later captions (translation was behind).
   void captionsCoalesced(engine::Mode d, long long segments);
   // A caption line revision was sent (docs/lines.md), with what it took back or changed.
-  void lineRevision(engine::Mode d, int erased_tokens, bool settled_changed, bool spoken_mismatch);
+  void lineRevision(engine::Mode d, const LineRevisionFigures& figures);
   // kind is one of the values declared for parley_errors_total; anything else counts as
   // "internal" (label values stay bounded).
   void error(engine::Mode d, std::string_view kind);

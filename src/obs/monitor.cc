@@ -50,9 +50,13 @@ void Monitor::captionsCoalesced(engine::Mode d, long long segments) {
   metrics_.captionsCoalesced(d, segments);
 }
 
-void Monitor::lineRevision(engine::Mode d, int erased_tokens, bool settled_changed,
-                           bool spoken_mismatch) {
-  metrics_.lineRevision(d, erased_tokens, settled_changed, spoken_mismatch);
+void Monitor::lineRevision(engine::Mode d, const LineRevisionFigures& figures) {
+  metrics_.lineRevision(d, figures);
+  if (figures.erased_tokens <= 0 && figures.final_tokens <= 0) return;
+  std::lock_guard lock(mu_);
+  const double now = clock_.now();
+  windows_.add(Signal::kErasedTokens, d, now, figures.erased_tokens);
+  windows_.add(Signal::kFinalTokens, d, now, static_cast<double>(figures.final_tokens));
 }
 
 void Monitor::complaint(engine::Mode d, const std::string& listener) {

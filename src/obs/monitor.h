@@ -41,7 +41,8 @@ class Monitor {
   // A complaint answered but not counted: parley_listener_complaints_rejected_total{reason}.
   void complaintRejected(engine::Mode d, std::string_view reason);
   void captionsCoalesced(engine::Mode d, long long segments);
-  void lineRevision(engine::Mode d, int erased_tokens, bool settled_changed, bool spoken_mismatch);
+  // A caption line revision: the caption metrics, and the erasure alarm's windows.
+  void lineRevision(engine::Mode d, const LineRevisionFigures& figures);
   void error(engine::Mode d, std::string_view kind);
   void error(std::string_view kind);  // not tied to a session
   // The server's connections (parley_connections_open, parley_connections_rejected_total).

@@ -56,14 +56,16 @@ double histogramQuantile(double q, std::span<const double> bounds,
 
 // What the windows track besides latency.
 enum class Signal {
-  kDropped = 0,  // partial results dropped by the rate limit
-  kOrphaned,     // orphaned results flushed
-  kFallback,     // recognizer-health fallbacks
-  kErrors,       // errors (including errors tied to no session)
-  kEvents,       // recognizer events processed: the error rate's denominator
-  kComplaints,   // listener complaints
+  kDropped = 0,   // partial results dropped by the rate limit
+  kOrphaned,      // orphaned results flushed
+  kFallback,      // recognizer-health fallbacks
+  kErrors,        // errors (including errors tied to no session)
+  kEvents,        // recognizer events processed: the error rate's denominator
+  kComplaints,    // listener complaints
+  kErasedTokens,  // caption line tokens taken back by a revision
+  kFinalTokens,   // tokens of final line revisions: the erasure's denominator
 };
-inline constexpr int kSignalCount = 6;
+inline constexpr int kSignalCount = 8;
 
 class SignalWindows {
  public:

@@ -105,6 +105,9 @@ struct Session {
   mutable std::mutex mu;
   std::optional<flags::SessionFlagTracker> tracker;
   engine::Mode mode = engine::Mode::kFinalOnly;
+  // The caption-line settings: from the session's decision at creation, then following flag
+  // changes live (lines that start after a change follow it; engine keys stay as decided).
+  lines::LineConfig line_config;
   std::shared_ptr<pipeline::SessionPipeline> pipeline;
   bool starting = false;
   std::condition_variable started_cv;                   // signalled when `starting` becomes false
@@ -182,6 +185,7 @@ std::shared_ptr<Session> SessionRegistry::load(const storage::SessionRecord& r) 
   s->side = s->decision.enabled ? engine::Mode::kPartial : engine::Mode::kFinalOnly;
   s->tracker.emplace(s->decision);
   s->mode = s->decision.mode();
+  s->line_config = lines::lineConfigFrom(s->decision.config);
   s->langs[s->source_language];
   for (const auto& t : s->targets) s->langs[t];
   return s;
@@ -275,6 +279,7 @@ core::Result<CreatedSession> SessionRegistry::create(const SessionRequest& reque
     auto s = load(r);
     s->decision = d;  // the live decision (reason CACHED, ...) rather than its JSON copy
     s->tracker.emplace(d);
+    s->line_config = lines::lineConfigFrom(d.config);
     {
       std::lock_guard lock(mu_);
       if (sessions_.size() >= options_.max_sessions) {
@@ -336,7 +341,7 @@ core::Status SessionRegistry::ensurePipeline(std::string_view id) {
     opts.targets = s->targets;
     opts.synthesize = options_.synthesize;
     opts.timing = pipeline::Timing::kClock;
-    opts.line_config = lines::lineConfigFrom(s->decision.config);
+    opts.line_config = s->line_config;
     opts.speech_from_lines = s->decision.config.caption_mode == engine::CaptionMode::kRevise;
     s->line_offset = s->last_line;  // a new pipeline numbers its lines from 1
   }
@@ -575,7 +580,14 @@ void SessionRegistry::deliverLine(const std::shared_ptr<Session>& s,
   } else {
     ls.open_lines[line] = text;
   }
-  monitor_.lineRevision(s->side, r.erased_tokens, r.settled_changed, r.spoken_mismatch);
+  obs::LineRevisionFigures figures;
+  figures.erased_tokens = r.erased_tokens;
+  figures.settled_changed = r.settled_changed;
+  figures.spoken_mismatch = r.spoken_mismatch;
+  if (r.final)
+    figures.final_tokens = static_cast<long long>(lines::comparisonTokens(r.text).size());
+  figures.time_to_stable = r.time_to_stable;
+  monitor_.lineRevision(s->side, figures);
   std::shared_ptr<const std::string> audio_head, wav;
   if (!msg.audio.empty() && options_.synthesize) {
     audio_head = shared(protocol::lineAudioHeader(msg.lang, line, r.rev));
@@ -813,6 +825,7 @@ void SessionRegistry::applyFlags() {
   auto snap = flags_.snapshot();
   if (!snap) return;
   bool killed = flags_.killSwitchActive();
+  const lines::LineConfig line_config = lines::lineConfigFrom(snap->config);
   std::vector<std::shared_ptr<Session>> all;
   {
     std::lock_guard lock(mu_);
@@ -820,17 +833,31 @@ void SessionRegistry::applyFlags() {
   }
   for (auto& s : all) {
     std::shared_ptr<pipeline::SessionPipeline> p;
+    bool to_final_only = false;
+    bool lines_changed = false;
     {
       std::lock_guard lock(s->mu);
       if (!s->tracker) continue;
-      auto d = s->tracker->onSnapshot(*snap, killed);
-      if (!d || s->mode == engine::Mode::kFinalOnly) continue;
-      s->mode = engine::Mode::kFinalOnly;
       p = s->pipeline;
-      core::log::info("session_final_only", s->id, "flag change: session switches to final-only",
-                      {{"reason", flags::reasonName(d->reason)}});
+      auto d = s->tracker->onSnapshot(*snap, killed);
+      if (d && s->mode != engine::Mode::kFinalOnly) {
+        s->mode = engine::Mode::kFinalOnly;
+        to_final_only = true;
+        core::log::info("session_final_only", s->id, "flag change: session switches to final-only",
+                        {{"reason", flags::reasonName(d->reason)}});
+      }
+      if (line_config != s->line_config) {
+        s->line_config = line_config;
+        lines_changed = true;
+        core::log::info("session_line_settings", s->id,
+                        "flag change: the next caption lines follow the new line settings",
+                        {{"line_policy", lines::displayPolicyName(line_config.policy)},
+                         {"line_mask_k", line_config.mask_k},
+                         {"speak_min_words", line_config.speak_min_words}});
+      }
     }
-    if (p) p->setMode(engine::Mode::kFinalOnly);
+    if (p && to_final_only) p->setMode(engine::Mode::kFinalOnly);
+    if (p && lines_changed) p->setLineConfig(line_config);
   }
 }
 

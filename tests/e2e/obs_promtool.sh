@@ -18,7 +18,7 @@ case "$mode" in
     mkdir -p "$work"
     "$parley" alarms --prometheus-rules >"$work/rules.yml" || { echo "FAIL: export"; exit 1; }
     promtool check rules "$work/rules.yml" || { echo "FAIL: promtool check rules"; exit 1; }
-    grep -c '^      - alert:' "$work/rules.yml" | grep -qx 5 || { echo "FAIL: expected 5 alerts"; exit 1; }
+    grep -c '^      - alert:' "$work/rules.yml" | grep -qx 6 || { echo "FAIL: expected 6 alerts"; exit 1; }
     cp "$dir/obs_rules_test.yml" "$work/rules_test.yml"
     (cd "$work" && promtool test rules rules_test.yml) || { echo "FAIL: promtool test rules"; exit 1; }
     ;;

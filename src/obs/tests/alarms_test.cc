@@ -24,7 +24,7 @@ bool firing(AlarmEvaluator& ev, const SignalWindows& w, double now, const std::s
 }
 
 TEST(AlarmTable, RunbookThresholds) {
-  ASSERT_EQ(alarmTable().size(), 5u);
+  ASSERT_EQ(alarmTable().size(), 6u);  // the runbook's five and the caption erasure alarm
   const AlarmSpec* latency = findAlarm("latency-high");
   ASSERT_NE(latency, nullptr);
   EXPECT_EQ(latency->threshold, 5);
@@ -59,6 +59,33 @@ TEST(Alarms, LatencyFiresOnlyWhenBothPeriodsBreachAndClears) {
   auto none = ev.evaluate(empty, 600);
   EXPECT_FALSE(stateOf(none, "latency-high", "partial").firing);
   EXPECT_TRUE(std::isnan(stateOf(none, "latency-high", "partial").values[0]));
+}
+
+TEST(Alarms, CaptionErasureIsARatioOfFinalTokensInTwoPeriods) {
+  SignalWindows w;
+  AlarmEvaluator ev;
+  // (0, 300]: 50 erased per 100 final tokens; (300, 600]: 30 per 100 -> 1 of 2 breaches.
+  w.add(Signal::kErasedTokens, engine::Mode::kPartial, 100, 50);
+  w.add(Signal::kFinalTokens, engine::Mode::kPartial, 100, 100);
+  w.add(Signal::kErasedTokens, engine::Mode::kPartial, 400, 30);
+  w.add(Signal::kFinalTokens, engine::Mode::kPartial, 400, 100);
+  auto states = ev.evaluate(w, 600);
+  EXPECT_FALSE(stateOf(states, "caption-erasure-high", "partial").firing);
+  EXPECT_DOUBLE_EQ(stateOf(states, "caption-erasure-high", "partial").values[0], 0.3);
+  EXPECT_DOUBLE_EQ(stateOf(states, "caption-erasure-high", "partial").values[1], 0.5);
+  // (600, 900]: 45 per 100 -> both periods above 0.4.
+  w.add(Signal::kErasedTokens, engine::Mode::kPartial, 700, 45);
+  w.add(Signal::kFinalTokens, engine::Mode::kPartial, 700, 100);
+  w.add(Signal::kErasedTokens, engine::Mode::kPartial, 500, 20);  // (300, 600] now 0.5
+  EXPECT_TRUE(firing(ev, w, 900, "caption-erasure-high"));
+  EXPECT_FALSE(firing(ev, w, 900, "caption-erasure-high", "final_only"));
+  // Erased tokens without any final token in a period: no ratio, never breaching.
+  SignalWindows only_erased;
+  only_erased.add(Signal::kErasedTokens, engine::Mode::kPartial, 100, 500);
+  only_erased.add(Signal::kErasedTokens, engine::Mode::kPartial, 400, 500);
+  auto none = ev.evaluate(only_erased, 600);
+  EXPECT_FALSE(stateOf(none, "caption-erasure-high", "partial").firing);
+  EXPECT_TRUE(std::isnan(stateOf(none, "caption-erasure-high", "partial").values[0]));
 }
 
 TEST(Alarms, RateLimitFiresAfterTwoMinutesAboveHundredAndClears) {
@@ -115,7 +142,7 @@ TEST(Alarms, JsonListsEveryAlarmPerDecision) {
   auto j = nlohmann::json::parse(alarmsJson(ev.evaluate(w, 10), 10));
   EXPECT_EQ(j["evaluated_at"], 10);
   EXPECT_EQ(j["firing"], 1);
-  ASSERT_EQ(j["alarms"].size(), 9u);  // four per decision + errors for all
+  ASSERT_EQ(j["alarms"].size(), 11u);  // five per decision + errors for all
   for (const auto& a : j["alarms"]) {
     EXPECT_TRUE(a["state"] == "OK" || a["state"] == "ALARM");
     if (a["name"] == "transcribe-fallback" && a["decision"] == "partial") {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/hash.h"
+#include "flags/rollout.h"
 #include "server/tests/fakes.h"
 
 namespace parley::server {
@@ -343,6 +344,55 @@ TEST_F(RegistryTest, KillSwitchSwitchesRunningSessionToFinalOnly) {
   // New sessions start final-only while the kill switch is on.
   auto d = *registry_->create("en", {"es"});
   EXPECT_EQ(Json::parse(*registry_->describeJson(d.id))["decision"]["enabled"], false);
+}
+
+TEST_F(RegistryTest, LineSettingsFollowAFlagChangeWhileTheEngineKeysStay) {
+  // A flag source over a real store, so that a rollout change can be written.
+  const std::string db = (dir_ / "flags.db").string();
+  flags::FlagEnvironment env;
+  auto store = flags::openStore("sqlite:" + db);
+  ASSERT_TRUE(store.ok()) << store.error().message;
+  flags::RolloutChange start;
+  start.enabled = true;
+  start.rollout_percentage = 100;
+  ASSERT_TRUE(flags::writeChange(**store, env, start, "test", "start").ok());
+  flags_ = flags::openFlagSource("sqlite:" + db, env).value();
+  flags_->refresh();
+  registry_ = makeRegistry();
+
+  auto c = *registry_->create("en", {"es"});
+  auto first = registry_->attachSpeaker(c.id, c.token, std::make_shared<RecordingSink>());
+  ASSERT_EQ(first.close_code, 0);
+  ASSERT_TRUE(registry_->ensurePipeline(c.id).ok());
+  ASSERT_EQ(pipelines_.size(), 1u);
+  const lines::LineConfig started = pipelines_[0]->options.line_config;
+  EXPECT_EQ(started, lines::LineConfig{});  // the defaults
+  const double phrase_wait = pipelines_[0]->options.engine.phrase_max_wait;
+
+  registry_->applyFlags();  // nothing changed: nothing sent
+  EXPECT_TRUE(pipelines_[0]->line_configs.empty());
+
+  flags::RolloutChange change;
+  change.sets = {{"line_policy", "none"}, {"speak_min_words", "5"}, {"phrase_max_wait", "2"}};
+  ASSERT_TRUE(flags::writeChange(**store, env, change, "test", "flicker").ok());
+  flags_->refresh();
+  registry_->applyFlags();
+  ASSERT_EQ(pipelines_[0]->line_configs.size(), 1u);
+  EXPECT_EQ(pipelines_[0]->line_configs[0].policy, lines::DisplayPolicy::kNone);
+  EXPECT_EQ(pipelines_[0]->line_configs[0].speak_min_words, 5);
+  EXPECT_EQ(pipelines_[0]->mode_switches, 0);  // still partial
+  registry_->applyFlags();                     // the same again: not sent twice
+  EXPECT_EQ(pipelines_[0]->line_configs.size(), 1u);
+
+  // The speaker reconnects: the new pipeline starts with the session's current line settings,
+  // and with the engine settings decided when the session started.
+  registry_->speakerGone(c.id, first.connection_id);
+  ASSERT_EQ(registry_->attachSpeaker(c.id, c.token, std::make_shared<RecordingSink>()).close_code,
+            0);
+  ASSERT_TRUE(registry_->ensurePipeline(c.id).ok());
+  ASSERT_EQ(pipelines_.size(), 2u);
+  EXPECT_EQ(pipelines_[1]->options.line_config.policy, lines::DisplayPolicy::kNone);
+  EXPECT_DOUBLE_EQ(pipelines_[1]->options.engine.phrase_max_wait, phrase_wait);
 }
 
 TEST_F(RegistryTest, EndNotifiesListenersAndMarksStore) {
