@@ -354,6 +354,11 @@ int serveMain(int argc, char** argv) {
   deps.monitor = &monitor;
   deps.registry = &registry;
   deps.backends_ready = [&svc](std::string* why) { return svc.ready(why); };
+  // A translator is loaded when a session needs its language and unloaded once no session has
+  // used it for translator_idle_seconds.
+  deps.maintenance = [&svc, idle = config.translator_idle_s] {
+    (void)svc.releaseIdleTranslators(idle);
+  };
   // The rollback that runs itself (docs/alarms.md): configured by [rollback] and the options
   // above; off with its off switch or without a writable flag store.
   obs::ControllerConfig controller_config = config.rollback;

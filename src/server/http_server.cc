@@ -131,6 +131,7 @@ struct HttpServer::Impl {
   std::atomic<double> last_tls_failure_log{0};
   std::atomic<long long> tls_failures_since_log{0};
   net::steady_timer tick_timer;
+  long long ticks = 0;  // of tick_timer
   std::vector<std::thread> threads;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
   std::atomic<bool> stopped{false};
@@ -988,6 +989,7 @@ void HttpServer::Impl::scheduleTick() {
     for (auto& due : deps.registry->tick()) {
       net::post(blocking, [this, due] { (void)deps.registry->end(due.id, due.reason); });
     }
+    if (deps.maintenance && ++ticks % 60 == 0) net::post(blocking, deps.maintenance);
     scheduleTick();
   });
 }

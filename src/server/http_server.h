@@ -40,6 +40,8 @@ struct ServerDeps {
   const RollbackDriver* rollback_driver = nullptr;
   // Heartbeat expiry reads this clock; nullptr: a SystemClock.
   const core::Clock* clock = nullptr;
+  // Called about once a minute off the network threads (unloading idle translators).
+  std::function<void()> maintenance;
 };
 
 class HttpServer {

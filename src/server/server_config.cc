@@ -220,6 +220,8 @@ void applyServerTable(ServerConfig& config, const toml::table& table,
       r.number(&config.session_create_burst);
     } else if (key == "unused_session_seconds") {
       r.number(&config.unused_session_s);
+    } else if (key == "translator_idle_seconds") {
+      r.number(&config.translator_idle_s);
     } else if (key == "speaker_idle_seconds") {
       r.number(&config.speaker_idle_s);
     } else if (key == "threads") {
@@ -362,6 +364,7 @@ std::vector<std::string> ServerConfig::validate() const {
   range("session_creates_per_minute", session_creates_per_minute, 0.1, 100000, "per minute");
   range("session_create_burst", session_create_burst, 1, 100000, "sessions");
   range("unused_session_seconds", unused_session_s, 1, 7 * 86400, "seconds");
+  range("translator_idle_seconds", translator_idle_s, 1, 7 * 86400, "seconds");
   range("speaker_idle_seconds", speaker_idle_s, 1, 7 * 86400, "seconds");
   if (auto nets = NetworkList::parse(trusted_networks); !nets.ok()) {
     p.push_back("trusted_networks: " + nets.error().message);

@@ -37,8 +37,9 @@ struct ServerConfig {
   std::size_t max_sessions = defaultMaxSessions();  // active sessions; more: 429
   double session_creates_per_minute = 10;           // per client address; more: 429
   double session_create_burst = 10;
-  double unused_session_s = 600;            // a session no speaker connected to ends after this
-  double speaker_idle_s = 1800;             // a session whose speaker left ends after this
+  double unused_session_s = 600;   // a session no speaker connected to ends after this
+  double translator_idle_s = 300;  // a translator (apertium pipeline) unused this long is unloaded
+  double speaker_idle_s = 1800;    // a session whose speaker left ends after this
   std::string sessions_table = "Sessions";  // $SESSIONS_TABLE_NAME
   int threads = 2;                          // network threads
   int blocking_threads = 4;                 // pipeline start/drain threads

@@ -43,6 +43,20 @@ TEST(ServerConfig, TomlServerAndEngineTables) {
   EXPECT_DOUBLE_EQ(e.min_stability_threshold, 0.9);
 }
 
+TEST(ServerConfig, TranslatorIdleSeconds) {
+  ServerConfig c;
+  engine::EngineConfig e;
+  EXPECT_DOUBLE_EQ(c.translator_idle_s, 300);
+  auto st = applyServerConfigFile(
+      c, e, writeFile("idle.toml", "[server]\ntranslator_idle_seconds = 60\n"));
+  ASSERT_TRUE(st.ok()) << st.error().message;
+  EXPECT_DOUBLE_EQ(c.translator_idle_s, 60);
+  c.translator_idle_s = 0;
+  auto p = c.validate();
+  ASSERT_EQ(p.size(), 1u);
+  EXPECT_NE(p[0].find("translator_idle_seconds"), std::string::npos) << p[0];
+}
+
 TEST(ServerConfig, ConnectionKeys) {
   ServerConfig c;
   engine::EngineConfig e;
