@@ -90,12 +90,20 @@ struct CountingTranslator {
   }
 };
 
-ModeSpec engineSpec(const LineModeSpec& lane) {
+// Replays an item through the lane's engine settings (computation-aware timing).
+replay::ReplayResult replayLane(const CorpusItem& item, const LineModeSpec& lane,
+                                const replay::ReplayCallbacks& callbacks) {
   ModeSpec m;
   m.name = lane.name;
   m.mode = lane.mode;
   m.config = lane.config;
-  return m;
+  replay::ReplayOptions opts;
+  opts.config = lane.config;
+  opts.mode = lane.mode;
+  opts.session_id = item.name;
+  opts.collect_segments = false;
+  std::istringstream in(replayInput(item, m, false));
+  return replay::replayTrace(in, opts, callbacks);
 }
 
 // Replays an item (computation-aware timing) and collects its lines in line order, and the
@@ -131,16 +139,10 @@ ItemLines reviseItem(const CorpusItem& item, const LineModeSpec& lane, const End
       }
     }
   };
-  replay::ReplayOptions opts;
-  opts.config = lane.config;
-  opts.mode = lane.mode;
-  opts.session_id = item.name;
-  opts.collect_segments = false;
   replay::ReplayCallbacks cb;
   cb.on_event = [&](const engine::RecognizerEvent& e, double t) { handle(tracker.onEvent(e), t); };
   cb.on_segment = [&](const engine::Segment& s) { handle(tracker.onSegment(s), s.emitted_at); };
-  std::istringstream in(replayInput(item, engineSpec(lane), false));
-  const replay::ReplayResult r = replay::replayTrace(in, opts, cb);
+  const replay::ReplayResult r = replayLane(item, lane, cb);
   handle(tracker.finish(), r.end_time);
   for (auto& [n, rec] : records) out.lines.push_back(std::move(rec));
   out.stats = view.stats();
@@ -153,11 +155,6 @@ ItemLines appendItem(const CorpusItem& item, const LineModeSpec& lane, const End
   std::vector<std::string> order;  // result ids in order of their first segment
   std::map<std::string, LineRecord> records;
   std::map<std::string, std::vector<engine::ForwardedWord>> words;
-  replay::ReplayOptions opts;
-  opts.config = lane.config;
-  opts.mode = lane.mode;
-  opts.session_id = item.name;
-  opts.collect_segments = false;
   replay::ReplayCallbacks cb;
   cb.on_segment = [&](const engine::Segment& s) {
     if (s.text.empty()) return;
@@ -174,8 +171,7 @@ ItemLines appendItem(const CorpusItem& item, const LineModeSpec& lane, const End
     auto& w = words[s.result_id];
     w.insert(w.end(), s.words.begin(), s.words.end());
   };
-  std::istringstream in(replayInput(item, engineSpec(lane), false));
-  replay::replayTrace(in, opts, cb);
+  replayLane(item, lane, cb);
   for (const auto& id : order) {
     LineRecord& rec = records[id];
     rec.final = true;

@@ -585,6 +585,17 @@ TEST(SessionPipeline, StartRejectsInvalidOptionsAndMissingBackends) {
 namespace parley::pipeline {
 namespace {
 
+// Live timing into Spanish, without speech.
+PipelineOptions liveOptions(const std::string& session_id) {
+  PipelineOptions options;
+  options.session_id = session_id;
+  options.timing = Timing::kClock;
+  options.synthesize = false;
+  options.targets = {"es"};
+  options.audio_queue_chunks = 1000;
+  return options;
+}
+
 // Live timing with a translator that hangs: recognition and the engine keep going (nothing
 // waits for the translator), and once it answers, the segments that queued up arrive as one
 // caption per language, every word once, in order.
@@ -594,12 +605,7 @@ TEST(SessionPipeline, LiveSlowTranslatorNeverHoldsUpRecognitionAndCoalesces) {
   services.es.gate->set(false);
   core::SystemClock clock;
   Seen seen;
-  PipelineOptions options;
-  options.session_id = "live-session";
-  options.timing = Timing::kClock;
-  options.synthesize = false;
-  options.targets = {"es"};
-  options.audio_queue_chunks = 1000;
+  PipelineOptions options = liveOptions("live-session");
   auto p = startPipeline(options, services, clock, seen);
   ASSERT_TRUE(p);
   pushSeconds(*p, 5.0);
@@ -650,12 +656,7 @@ TEST(SessionPipeline, CaptionQueueIsBoundedAndLosesNoWord) {
   services.es.gate->set(false);
   core::SystemClock clock;
   Seen seen;
-  PipelineOptions options;
-  options.session_id = "bounded-session";
-  options.timing = Timing::kClock;
-  options.synthesize = false;
-  options.targets = {"es"};
-  options.audio_queue_chunks = 1000;
+  PipelineOptions options = liveOptions("bounded-session");
   options.caption_queue = 1;
   auto p = startPipeline(options, services, clock, seen);
   ASSERT_TRUE(p);
