@@ -467,7 +467,8 @@ int runMain(int argc, char** argv) {
       placeSpeech(log, c.audio, c.ready_at);
     }
     log.translate_s.push_back(c.timings.translate_s);
-    if (options.synthesize) log.tts_s.push_back(c.timings.tts_s);
+    // Speech from lines: captions carry none (the lines' pieces are synthesized instead).
+    if (options.synthesize && !options.speech_from_lines) log.tts_s.push_back(c.timings.tts_s);
     if (json) {
       std::string line = captionJson(c).dump();
       std::printf("%s\n", line.c_str());
@@ -651,7 +652,7 @@ int runMain(int argc, char** argv) {
   printStage("asr (per audio chunk)", asr);
   printStage("engine (per segment)", eng);
   printStage("translate (per caption)", tr);
-  if (options.synthesize) printStage("tts (per caption)", tts);
+  if (options.synthesize && !options.speech_from_lines) printStage("tts (per caption)", tts);
   std::printf("\n  Memory: peak RSS %.1f MiB", static_cast<double>(rss) / (1024.0 * 1024.0));
   if (stats.audio_chunks_dropped > 0) {
     std::printf("   %saudio chunks dropped: %lld%s", style.warn(), stats.audio_chunks_dropped,
