@@ -1,6 +1,7 @@
 // Golden scenarios: every tests/golden/<scenario>/input.jsonl is replayed with the options in its
 // args file, through replay::replayTrace (what `parley replay` runs), and the output must equal
-// expected.jsonl byte for byte. PARLEY_UPDATE_GOLDEN=1 rewrites the expected files instead; the
+// expected.jsonl byte for byte, and its notices and final counters notices.expected.jsonl.
+// PARLEY_UPDATE_GOLDEN=1 rewrites the expected files instead; the
 // diff is then reviewed by hand against docs/engine.md.
 #include <gtest/gtest.h>
 
@@ -11,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/log.h"
 #include "ingest/trace.h"
 #include "replay/replay.h"
 #include "scenario.h"
@@ -89,6 +91,54 @@ TEST_P(GoldenTest, ReplayMatchesExpected) {
   std::string again_text;
   for (const auto& s : again.segments) again_text += ingest::formatSegmentJson(s) + "\n";
   EXPECT_EQ(again_text, actual);
+}
+
+// What a replay reports besides its segments: the engine's notices (log events, stamped with
+// virtual time) and its final counters, one line each.
+std::string noticesAndCounters(const std::string& name, const replay::ReplayOptions& options) {
+  std::ifstream in(goldenDir() + "/" + name + "/input.jsonl", std::ios::binary);
+  std::string out;
+  replay::ReplayCallbacks callbacks;
+  callbacks.on_notice = [&out](const core::log::Record& r) {
+    out += core::log::formatJson(r) + "\n";
+  };
+  const replay::ReplayResult result = replay::replayTrace(in, options, callbacks);
+  const engine::EngineStats& st = result.stats;
+  std::ostringstream c;
+  c << "{\"counters\":{\"events\":" << st.events << ",\"partial_events\":" << st.partial_events
+    << ",\"final_events\":" << st.final_events << ",\"segments\":" << st.segments
+    << ",\"words_forwarded\":" << st.words_forwarded
+    << ",\"partial_results_dropped\":" << st.partial_results_dropped
+    << ",\"duplicates_detected\":" << st.duplicates_detected
+    << ",\"orphaned_results_flushed\":" << st.orphaned_results_flushed
+    << ",\"transcribe_fallback_triggered\":" << st.transcribe_fallback_triggered
+    << ",\"discrepancies\":" << st.discrepancies
+    << ",\"discrepancy_warnings\":" << st.discrepancy_warnings
+    << ",\"late_events\":" << st.late_events << ",\"overflow_words\":" << st.overflow_words
+    << ",\"invalid_events\":" << st.invalid_events
+    << ",\"stability_unavailable\":" << st.stability_unavailable
+    << ",\"mode_switches\":" << st.mode_switches << "}}\n";
+  return out + c.str();
+}
+
+// The notices and counters are pinned too: a scenario whose log events or counters regress
+// (a discrepancy no longer counted, a duplicate no longer noticed) fails here.
+TEST_P(GoldenTest, NoticesAndCountersMatchExpected) {
+  const std::string& name = GetParam();
+  auto options = optionsFromArgs(name, readArgs(name));
+  ASSERT_TRUE(options.ok()) << options.error().message;
+  const std::string actual = noticesAndCounters(name, *options);
+  const std::string path = goldenDir() + "/" + name + "/notices.expected.jsonl";
+  if (updating()) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << actual;
+    ASSERT_TRUE(out.good()) << "cannot write " << path;
+    return;
+  }
+  std::ifstream check(path);
+  ASSERT_TRUE(check) << path << " is missing; run with PARLEY_UPDATE_GOLDEN=1 and review it";
+  EXPECT_EQ(actual, readFile(path))
+      << "notices or counters of " << name << " differ from notices.expected.jsonl";
 }
 
 INSTANTIATE_TEST_SUITE_P(Scenarios, GoldenTest, ::testing::ValuesIn(listScenarios()),
