@@ -20,6 +20,16 @@ build: deps configure
 test: build
 	cd build && ctest -j $(JOBS) --output-on-failure --timeout 900
 
+# ThreadSanitizer on the threaded modules' unit tests (pipeline, flags, server); any report fails.
+TSAN_TESTS = src/pipeline/pipeline_session_test src/flags/flags_test src/server/server_test
+test-tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build build-tsan -j $(JOBS) --target $(notdir $(TSAN_TESTS))
+	@for t in $(TSAN_TESTS); do \
+	  echo "tsan: $$t"; \
+	  TSAN_OPTIONS="halt_on_error=1 exitcode=66" build-tsan/$$t --gtest_brief=1 || exit 1; \
+	done
+
 demo: build
 	@tools/demo.sh
 
