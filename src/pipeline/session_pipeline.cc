@@ -417,8 +417,20 @@ class PipelineImpl final : public SessionPipeline {
       return;
     }
     {
+      // While the caption stage is behind, the waiting updates are kept as one batch with the
+      // newest update of each line (what that stage would revise anyway): the queue holds one
+      // entry per open or unfinished line, however long the translator hangs, and never drops
+      // a line's final (always its newest update).
       std::lock_guard lock(caption_mu_);
-      lines_pending_.push_back(std::move(pending));
+      if (lines_pending_.empty()) {
+        lines_pending_.push_back(std::move(pending));
+      } else {
+        PendingLines& waiting = lines_pending_.back();
+        for (auto& u : pending.updates) waiting.updates.push_back(std::move(u));
+        waiting.updates = newestPerLine(std::move(waiting.updates));
+        waiting.targets = std::move(pending.targets);
+        waiting.config = pending.config;
+      }
     }
     caption_cv_.notify_all();
   }

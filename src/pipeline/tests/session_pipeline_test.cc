@@ -599,6 +599,49 @@ PipelineOptions liveOptions(const std::string& session_id) {
 // Live timing with a translator that hangs: recognition and the engine keep going (nothing
 // waits for the translator), and once it answers, the segments that queued up arrive as one
 // caption per language, every word once, in order.
+// Lines while the translator hangs: the waiting updates collapse to the newest of each line, so
+// every line still gets exactly one final revision in every language, whole and in order.
+TEST(SessionPipeline, LiveSlowTranslatorKeepsEveryLinesFinal) {
+  FakeServices services;
+  services.es.gate = std::make_shared<ScriptedRecognizer::Gate>();
+  services.es.gate->set(false);
+  core::SystemClock clock;
+  Seen seen;
+  std::mutex mu;
+  std::vector<LineMessage> lines;
+  PipelineOptions options = liveOptions("live-lines");
+  options.line_config.min_split_words = 2;
+  options.line_config.max_line_words = 2;
+  options.on_line = [&](const LineMessage& m) {
+    std::lock_guard lock(mu);
+    lines.push_back(m);
+  };
+  auto p = startPipeline(options, services, clock, seen);
+  ASSERT_TRUE(p);
+  pushSeconds(*p, 5.0);
+  waitHandled(*p, 5.0);
+  services.es.gate->set(true);
+  p->finish();
+  std::lock_guard lock(mu);
+  for (const char* lang : {"en", "es"}) {
+    SCOPED_TRACE(lang);
+    std::map<long long, int> finals;
+    std::map<long long, int> last_rev;
+    std::string text;
+    for (const auto& m : lines) {
+      if (m.lang != lang) continue;
+      EXPECT_EQ(m.revision.rev, last_rev[m.revision.line] + 1);  // no gap, no repeat
+      last_rev[m.revision.line] = m.revision.rev;
+      if (!m.revision.final) continue;
+      ++finals[m.revision.line];
+      text += (text.empty() ? "" : " ") + m.revision.source_text;
+    }
+    ASSERT_EQ(finals.size(), kWords.size() / 2);
+    for (const auto& [line, n] : finals) EXPECT_EQ(n, 1) << "line " << line;
+    EXPECT_EQ(text, allWords());
+  }
+}
+
 TEST(SessionPipeline, LiveSlowTranslatorNeverHoldsUpRecognitionAndCoalesces) {
   FakeServices services;
   services.es.gate = std::make_shared<ScriptedRecognizer::Gate>();
