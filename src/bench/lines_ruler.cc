@@ -240,7 +240,8 @@ std::vector<LineModeSpec> lineModes(const engine::EngineConfig& parley_config,
              lc);
     }
   }
-  for (int max_words : {12, 30}) {
+  for (int max_words : {8, 12, 20}) {
+    if (max_words == defaults.max_line_words) continue;
     lines::LineConfig lc = defaults;
     lc.max_line_words = max_words;
     lc.min_split_words = std::min(lc.min_split_words, max_words);

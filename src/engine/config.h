@@ -57,7 +57,7 @@ struct EngineConfig {
   LinePolicy line_policy = LinePolicy::kMaskK;  // defaults chosen by the bench (docs/bench.md)
   int line_mask_k = 1;           // mask_k: words hidden at the end of a non-final line
   int line_min_split_words = 8;  // a line may close at a clause end from this many words
-  int line_max_words = 20;       // a line closes at this many words
+  int line_max_words = 12;       // a line closes at this many words
   int speak_min_words = 2;       // settled words that make a speech piece (a clause end: fewer)
 
   // Every problem found, each naming the key and its valid range. Empty when valid.
