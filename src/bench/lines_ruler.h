@@ -39,7 +39,8 @@ struct LineModeSpec {
 // settings) as append-only lanes, then revise lanes over the same engine settings: every display
 // policy (none, mask_k with k = 1..3, agree) with the speech rule at 2 and 4 settled words
 // (`revise-<policy>-s<n>`), and the shipped line settings with other line lengths
-// (`revise-default-max8`, `-max12`, `-max20`, the shipped one left out). `shipped` marks the lane of the given settings.
+// (`revise-default-max8`, `-max12`, `-max20`, the shipped one left out). `shipped` marks the lane
+// of the given settings.
 std::vector<LineModeSpec> lineModes(const engine::EngineConfig& parley_config,
                                     engine::Mode parley_mode);
 
